@@ -1,0 +1,47 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../core/errors.js';
+import { parseLab } from '../core/lab-validate.js';
+import type { Lab } from '../core/lab-schema.js';
+import { closest } from '../core/suggest.js';
+import { projectRoot } from './paths.js';
+
+const labsDir = (root: string) => path.join(root, 'labs');
+
+/** Lab ids, from the directories under labs/ that hold a lab.yaml, in course order. */
+export function labIds(root = projectRoot): string[] {
+  const dir = labsDir(root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, 'lab.yaml')))
+    .map((e) => e.name)
+    .sort();
+}
+
+export function loadLab(id: string, root = projectRoot): Lab {
+  const dir = path.join(labsDir(root), id);
+  const file = path.join(dir, 'lab.yaml');
+  if (!/^[a-z0-9-]+$/.test(id) || !existsSync(file)) {
+    const ids = labIds(root);
+    const near = closest(id, ids);
+    throw new InputError(
+      `unknown lab "${id}"`,
+      near.length ? `did you mean ${near.join(', ')}? (\`labs list\` shows all ${ids.length})` : '`labs list` shows the labs',
+    );
+  }
+  return parseLab(readFileSync(file, 'utf8'), {
+    file: path.relative(process.cwd(), file) || file,
+    dirName: id,
+    projectFileExists: (rel) => existsSync(path.join(root, rel)),
+    labFileExists: (rel) => existsSync(path.join(dir, rel)),
+  });
+}
+
+export function loadAllLabs(root = projectRoot): Lab[] {
+  return labIds(root).map((id) => loadLab(id, root));
+}
+
+export function labReadme(id: string, root = projectRoot): string | undefined {
+  const file = path.join(labsDir(root), id, 'README.md');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}

@@ -1,0 +1,70 @@
+import { evaluateChecks } from '../core/checks.js';
+import type { Config } from '../core/config.js';
+import type { Lab } from '../core/lab-schema.js';
+import { newRunId, runState, type RunListener, type RunRecord } from '../core/run-record.js';
+import type { Engine, RunContext } from '../engines/engine.js';
+import type { RunStore } from './run-store.js';
+
+export interface StartOptions {
+  lab: Lab;
+  config: Config;
+  engine: Engine;
+  store: RunStore;
+  onEvent: RunListener;
+  signal: AbortSignal;
+  eventLogDir?: string;
+  now?: () => Date;
+}
+
+/**
+ * Run a lab: prepare the engine, run its steps in order (stopping at the first that does not complete),
+ * then evaluate its checks on the steps' result.json. The run record is saved after every change.
+ */
+export async function startLab(opts: StartOptions): Promise<RunRecord> {
+  const { lab, engine, store, onEvent, signal } = opts;
+  const now = opts.now ?? (() => new Date());
+  await engine.prepare(onEvent, signal);
+
+  const runId = newRunId(now());
+  const ctx: RunContext = { lab, runId, student: opts.config.student, dir: engine.runDir(lab, runId) };
+  const run: RunRecord = {
+    lab: lab.id,
+    runId,
+    target: engine.target,
+    student: opts.config.student,
+    state: 'RUNNING',
+    startedAt: now().toISOString(),
+    dir: ctx.dir,
+    steps: lab.steps.map((s) => ({ name: s.name, state: 'PENDING', argv: [], out: '' })),
+    eventLogDir: opts.eventLogDir,
+  };
+  store.save(run);
+  onEvent({ type: 'run-start', run: structuredClone(run) });
+
+  for (const [i, step] of lab.steps.entries()) {
+    if (signal.aborted) {
+      run.steps[i]!.state = 'CANCELLED';
+      break;
+    }
+    const record = await engine.runStep(ctx, step, onEvent, signal);
+    run.steps[i] = record;
+    store.save(run);
+    if (record.state !== 'COMPLETED') break;
+  }
+
+  if (run.steps.every((s) => s.state === 'COMPLETED')) {
+    run.checks = await runChecks(lab, engine, ctx);
+    onEvent({ type: 'checks', results: run.checks });
+  }
+  run.state = runState(run.steps, run.checks);
+  run.endedAt = now().toISOString();
+  store.save(run);
+  onEvent({ type: 'run-end', run: structuredClone(run) });
+  return run;
+}
+
+export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext) {
+  const results = new Map<string, unknown>();
+  for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
+  return evaluateChecks(lab, results);
+}

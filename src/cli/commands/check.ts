@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { runError } from '../../core/run-outcome.js';
+import { line, printJson } from '../output.js';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check <lab>')
+    .description("evaluate a lab's checks on its latest run")
+    .option('--json', 'print the checks as one JSON document')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { checkLatest }, { runsDir }, { checkLine, summaryLine }] = await Promise.all([
+        import('../../app/lab-catalog.js'),
+        import('../../app/config-store.js'),
+        import('../../app/engines.js'),
+        import('../../app/run-store.js'),
+        import('../../app/check.js'),
+        import('../../app/paths.js'),
+        import('../reporters/plain.js'),
+      ]);
+      const lab = loadLab(id);
+      const store = new RunStore(runsDir());
+      const latest = store.latest(id);
+      const engine = createEngine(loadConfig(latest ? { target: latest.target } : {}));
+      const run = await checkLatest(lab, engine, store);
+      if (opts.json) printJson({ lab: id, runId: run.runId, state: run.state, checks: run.checks });
+      else {
+        for (const r of run.checks ?? []) line(checkLine(r));
+        line(summaryLine(run));
+      }
+      const error = runError(run);
+      if (error) {
+        error.documentPrinted = Boolean(opts.json);
+        throw error;
+      }
+    });
+}

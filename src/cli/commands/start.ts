@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { InputError } from '../../core/errors.js';
+import { runError } from '../../core/run-outcome.js';
+import type { RunEvent } from '../../core/run-record.js';
+import { printJson } from '../output.js';
+import { interruptSignal } from '../signals.js';
+
+interface StartFlags {
+  target?: string;
+  student?: string;
+  json?: boolean;
+  fleets?: boolean;
+  wait?: boolean;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start <lab>')
+    .description('run a lab: its steps, then its checks')
+    .option('--target <target>', 'local (Spark on this machine) or emr')
+    .option('--student <id>', 'student id (tags, S3 prefix); default from config')
+    .option('--fleets', 'on EMR, use an instance-fleet cluster')
+    .option('--no-wait', 'on EMR, submit the steps and return')
+    .option('--json', 'print the run record as one JSON document')
+    .action(async (id: string, flags: StartFlags) => {
+      if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') {
+        throw new InputError(`--target must be local or emr, not "${flags.target}"`);
+      }
+      const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { startLab }, paths] = await Promise.all([
+        import('../../app/lab-catalog.js'),
+        import('../../app/config-store.js'),
+        import('../../app/engines.js'),
+        import('../../app/run-store.js'),
+        import('../../app/start.js'),
+        import('../../app/paths.js'),
+      ]);
+      const lab = loadLab(id);
+      const config = loadConfig({ target: flags.target as 'local' | 'emr' | undefined, student: flags.student });
+      const engine = createEngine(config);
+
+      const live = !flags.json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb';
+      let onEvent: (e: RunEvent) => void = () => {};
+      let finish = async () => {};
+      if (live) {
+        ({ onEvent, finish } = (await import('../../ui/render-run.js')).renderRun());
+      } else if (!flags.json) {
+        onEvent = (await import('../reporters/plain.js')).plainReporter();
+      }
+      const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
+      let run;
+      try {
+        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir() });
+      } finally {
+        dispose();
+        await finish();
+      }
+      if (flags.json) printJson(run);
+      else if (live) {
+        const { summaryLine } = await import('../reporters/plain.js');
+        process.stderr.write(`${summaryLine(run)}\n`);
+      }
+      const error = runError(run);
+      if (error) {
+        error.documentPrinted = Boolean(flags.json);
+        throw error;
+      }
+    });
+}

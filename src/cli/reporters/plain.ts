@@ -1,0 +1,66 @@
+import { formatActual, type CheckResult } from '../../core/checks.js';
+import { describeProgress } from '../../core/run-view.js';
+import type { RunEvent, RunRecord, StepRecord } from '../../core/run-record.js';
+import { c, formatSeconds } from '../output.js';
+
+const write = (s: string) => process.stderr.write(`${s}\n`);
+
+/** How often a non-TTY run prints a progress line: enough to show life in CI logs, not a flood. */
+const PROGRESS_EVERY_MS = 15_000;
+
+export function stepEndLines(step: StepRecord): string[] {
+  if (step.state === 'COMPLETED') return [`${c.green('✓')} ${step.name} completed in ${formatSeconds(step.seconds)}`];
+  if (step.state === 'CANCELLED') return [`${c.yellow('■')} ${step.name} stopped after ${formatSeconds(step.seconds)}`];
+  const out = [`${c.red('✗')} ${step.name} failed after ${formatSeconds(step.seconds)}: ${step.failure?.summary ?? `exit code ${step.exitCode}`}`];
+  for (const f of step.failure?.frames ?? []) out.push(c.dim(`    at ${f}`));
+  if (step.failure?.hint) out.push(`  hint: ${step.failure.hint}`);
+  if (step.logs) out.push(c.dim(`  log: ${step.logs.stderr}`));
+  return out;
+}
+
+export function checkLine(r: CheckResult): string {
+  const mark = r.passed ? c.green('✓') : c.red('✗');
+  return `${mark} ${r.name}: ${formatActual(r.actual)} ${c.dim(`(expected ${r.expected})`)}${!r.passed && r.explain ? `\n    ${r.explain}` : ''}`;
+}
+
+export function summaryLine(run: RunRecord): string {
+  const checks = run.checks ?? [];
+  const passed = checks.filter((x) => x.passed).length;
+  const label = run.state === 'COMPLETED' ? c.green('PASSED') : run.state === 'CANCELLED' ? c.yellow('STOPPED') : c.red('FAILED');
+  return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${checks.length} checks passed`;
+}
+
+/** Plain lines on stderr (stdout stays free for --json): for pipes, CI logs and dumb terminals. */
+export function plainReporter(): (e: RunEvent) => void {
+  let lastProgress = 0;
+  return (e) => {
+    switch (e.type) {
+      case 'setup':
+        write(c.dim(`setup: ${e.message}`));
+        break;
+      case 'run-start':
+        write(`${c.bold(e.run.lab)}: run ${e.run.runId} on ${e.run.target === 'local' ? 'local Spark' : 'EMR'}`);
+        break;
+      case 'step-start':
+        lastProgress = Date.now();
+        write(`→ ${e.step.name} running${e.step.uiUrl ? ` — Spark UI ${e.step.uiUrl}` : ''}`);
+        break;
+      case 'step-progress':
+        if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = Date.now();
+          write(c.dim(`  ${e.step}: ${describeProgress(e.progress)}`));
+        }
+        break;
+      case 'step-end':
+        stepEndLines(e.step).forEach((l) => write(l));
+        break;
+      case 'checks':
+        e.results.forEach((r) => write(checkLine(r)));
+        break;
+      case 'run-end':
+        write(summaryLine(e.run));
+        if (e.run.eventLogDir) write(c.dim(`event logs: ${e.run.eventLogDir} (a Spark History Server shows finished runs)`));
+        break;
+    }
+  };
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * The lab format: labs/<id>/lab.yaml. This schema is the single source of truth; schema/lab.schema.json is
+ * generated from it for editors (npm run schema) and a unit test keeps the two in sync.
+ */
+
+/** Placeholders an engine resolves in step args: local paths on the local engine, s3:// URIs on EMR. */
+export const PLACEHOLDERS = ['data', 'out', 'artifacts', 'run', 'lab', 'student'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+const confValue = z.union([z.string(), z.number(), z.boolean()]);
+const sparkConf = z
+  .record(z.string().regex(/^spark\.[A-Za-z0-9._-]+$/, 'Spark settings start with "spark."'), confValue)
+  .describe('Spark settings passed as --conf key=value on both engines');
+
+const emrConfiguration: z.ZodType<EmrConfiguration> = z.lazy(() =>
+  z
+    .object({
+      Classification: z.string().min(1),
+      Properties: z.record(z.string(), z.string()).optional(),
+      Configurations: z.array(emrConfiguration).optional(),
+    })
+    .strict(),
+);
+export interface EmrConfiguration {
+  Classification: string;
+  Properties?: Record<string, string> | undefined;
+  Configurations?: EmrConfiguration[] | undefined;
+}
+
+const stepName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes, e.g. "joins"');
+
+export const StepSchema = z
+  .object({
+    name: stepName,
+    job: z
+      .string()
+      .regex(/^spark-jobs\//, 'a job is a file under spark-jobs/, e.g. spark-jobs/python/day2_joins.py')
+      .describe('the PySpark file (.py) or the jar (.jar) to spark-submit, relative to the project root'),
+    class: z.string().optional().describe('main class, for a jar job'),
+    args: z.array(z.string()).default([]).describe('job arguments; may use {data} {out} {artifacts} {run} {lab} {student}'),
+    conf: sparkConf.default({}).describe('Spark settings for this step only, on top of the lab\'s'),
+    packages: z
+      .array(z.string().regex(/^[^:\s]+:[^:\s]+:[^:\s]+$/, 'Maven coordinates group:artifact:version'))
+      .default([])
+      .describe('extra Maven packages (spark-submit --packages)'),
+    timeoutMinutes: z.number().int().min(1).max(720).default(30),
+  })
+  .strict();
+export type Step = z.infer<typeof StepSchema>;
+
+const comparable = z.union([z.number(), z.string(), z.boolean()]);
+export const CheckSchema = z
+  .object({
+    name: z.string().min(1),
+    step: stepName.optional().describe('whose result.json the check reads; default: the last step'),
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/, 'a dotted path into result.json, e.g. joins.broadcast.plan_node')
+      .describe('dotted path into the step\'s result.json'),
+    equals: comparable.optional(),
+    notEquals: comparable.optional(),
+    gte: z.number().optional(),
+    gt: z.number().optional(),
+    lte: z.number().optional(),
+    lt: z.number().optional(),
+    contains: z.string().optional().describe('substring (for a string) or element (for an array)'),
+    notContains: z.string().optional(),
+    matches: z.string().optional().describe('regular expression the value must match'),
+    exists: z.boolean().optional(),
+    explain: z.string().optional().describe('what a failure means, shown to the student'),
+  })
+  .strict()
+  .refine(
+    (c) => CHECK_OPERATORS.some((op) => c[op] !== undefined),
+    { message: `a check needs at least one of: ${'equals, notEquals, gte, gt, lte, lt, contains, notContains, matches, exists'}` },
+  );
+export const CHECK_OPERATORS = ['equals', 'notEquals', 'gte', 'gt', 'lte', 'lt', 'contains', 'notContains', 'matches', 'exists'] as const;
+export type Check = z.infer<typeof CheckSchema>;
+
+export const ClusterNeedsSchema = z
+  .object({
+    profile: z.enum(['small', 'medium', 'large']).default('small').describe('cluster size from the course config'),
+    fleets: z.boolean().default(true).describe('whether the lab may run on an instance-fleet cluster'),
+    catalog: z.enum(['glue', 'none']).default('none').describe('glue: Spark SQL uses the Glue Data Catalog on EMR'),
+    committer: z.enum(['magic', 'emrfs', 'none']).default('none').describe('the S3 output committer the lab teaches'),
+    stepConcurrency: z.number().int().min(1).max(256).default(1),
+    configurations: z
+      .array(emrConfiguration)
+      .default([])
+      .describe('extra EMR classifications (yarn-site, capacity-scheduler, spark, ...) this lab teaches'),
+  })
+  .strict();
+
+export const DataSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+    path: z.string().optional().describe('a file or folder in the lab directory, uploaded once and read at {data}/<name>'),
+    generated: z.boolean().default(false).describe('the job generates this data itself'),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const LabSchema = z
+  .object({
+    $schema: z.string().optional(),
+    id: z.string().regex(/^day[1-3]-[a-z0-9-]+$/, 'ids look like day2-joins: the day, then lowercase words'),
+    day: z.number().int().min(1).max(3),
+    title: z.string().min(1),
+    summary: z.string().optional(),
+    topics: z.array(z.string().min(1)).min(1).describe('course-outline topics this lab teaches'),
+    minutes: z.number().int().min(1).max(240).optional().describe('rough time a student needs'),
+    spark: z
+      .object({ conf: sparkConf.default({}) })
+      .strict()
+      .default({ conf: {} }),
+    cluster: ClusterNeedsSchema.default({
+      profile: 'small',
+      fleets: true,
+      catalog: 'none',
+      committer: 'none',
+      stepConcurrency: 1,
+      configurations: [],
+    }),
+    data: z.array(DataSchema).default([]),
+    steps: z.array(StepSchema).min(1),
+    checks: z.array(CheckSchema).default([]),
+  })
+  .strict();
+export type Lab = z.infer<typeof LabSchema>;
+
+/** JSON Schema (draft 2020-12) of what a lab.yaml may contain, for editors. */
+export function labJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(LabSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://github.com/emr-spark-labs/emr-spark-labs/schema/lab.schema.json',
+    title: 'emr-spark-labs lab definition (labs/<id>/lab.yaml)',
+  };
+}

@@ -1,0 +1,99 @@
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from './errors.js';
+import { LabSchema, PLACEHOLDERS, type Lab } from './lab-schema.js';
+
+/** What validation needs to know about the world, injected so this module stays pure. */
+export interface LabContext {
+  /** lab.yaml's path as shown to the user, e.g. labs/day2-joins/lab.yaml */
+  file: string;
+  /** the lab's directory name: the id must equal it */
+  dirName: string;
+  /** true when a project-relative path (e.g. spark-jobs/python/x.py) exists */
+  projectFileExists(relPath: string): boolean;
+  /** true when a path relative to the lab directory exists */
+  labFileExists(relPath: string): boolean;
+}
+
+/** `['steps', 1, 'job']` -> `steps[1].job`, the way the user would point at it in the file. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(top level)';
+}
+
+function fail(ctx: LabContext, where: string, what: string, hint?: string): never {
+  throw new InputError(`${ctx.file}: ${where}: ${what}`, hint ?? `fix ${ctx.file} (its editor schema is schema/lab.schema.json)`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  return issue.message;
+}
+
+/** Parse and validate the text of a lab.yaml. Throws InputError naming file, path inside it and the fix. */
+export function parseLab(text: string, ctx: LabContext): Lab {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = yamlError.linePos?.[0];
+    const at = pos ? `line ${pos.line}, column ${pos.col}` : 'YAML';
+    fail(ctx, at, (yamlError.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+:?$/, ''), 'fix the YAML syntax (indentation, quotes, colons)');
+  }
+  const parsed = LabSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(ctx, formatPath(issue.path), describeIssue(issue));
+  }
+  const lab = parsed.data;
+  checkSemantics(lab, ctx);
+  return lab;
+}
+
+const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
+
+/** Rules a schema cannot express: cross references, files that must exist, known placeholders. */
+function checkSemantics(lab: Lab, ctx: LabContext): void {
+  if (lab.id !== ctx.dirName) {
+    fail(ctx, 'id', `"${lab.id}" does not match its directory "${ctx.dirName}"`, `rename the directory or set id: ${ctx.dirName}`);
+  }
+  const expectedDay = Number(lab.id.slice(3, 4));
+  if (lab.day !== expectedDay) fail(ctx, 'day', `is ${lab.day} but the id says day ${expectedDay}`);
+
+  const names = new Set<string>();
+  lab.steps.forEach((step, i) => {
+    if (names.has(step.name)) fail(ctx, `steps[${i}].name`, `"${step.name}" is used by an earlier step`, 'give each step a unique name');
+    names.add(step.name);
+    if (!ctx.projectFileExists(step.job)) fail(ctx, `steps[${i}].job`, `${step.job} does not exist`, 'point job at a file under spark-jobs/');
+    const isJar = step.job.endsWith('.jar') || step.job.startsWith('spark-jobs/scala/');
+    if (!isJar && !step.job.endsWith('.py')) fail(ctx, `steps[${i}].job`, 'must be a .py file or a Scala job under spark-jobs/scala/');
+    if (isJar && !step.class) fail(ctx, `steps[${i}].class`, 'is required for a Scala/jar job', 'name the main class, e.g. labs.Kryo');
+    step.args.forEach((arg, j) => {
+      for (const m of arg.matchAll(PLACEHOLDER_RE)) {
+        if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+          fail(ctx, `steps[${i}].args[${j}]`, `unknown placeholder {${m[1]}}`, `use one of ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
+        }
+      }
+    });
+  });
+  lab.checks.forEach((check, i) => {
+    if (check.step && !names.has(check.step)) {
+      fail(ctx, `checks[${i}].step`, `no step named "${check.step}"`, `use one of: ${[...names].join(', ')}`);
+    }
+    if (check.matches !== undefined) {
+      try {
+        new RegExp(check.matches);
+      } catch {
+        fail(ctx, `checks[${i}].matches`, `is not a valid regular expression`);
+      }
+    }
+  });
+  lab.data.forEach((d, i) => {
+    if (!d.generated && !d.path) fail(ctx, `data[${i}]`, 'needs a path, or generated: true', 'ship the file in the lab directory or let the job generate it');
+    if (d.path && !ctx.labFileExists(d.path)) fail(ctx, `data[${i}].path`, `${d.path} does not exist in the lab directory`);
+  });
+}

@@ -1,0 +1,29 @@
+import type { Lab, Step } from '../core/lab-schema.js';
+import type { RunListener, StepRecord } from '../core/run-record.js';
+
+/** What a run gives an engine: where it lives and who it is for. */
+export interface RunContext {
+  lab: Lab;
+  runId: string;
+  student: string;
+  /** local: the run directory; emr: the run's s3:// prefix */
+  dir: string;
+}
+
+/**
+ * One lab definition, two engines. An engine knows how to get ready, how to run a step (the same spark-submit
+ * argv on both, placeholders resolved its own way) and how to read back the step's result.json.
+ */
+export interface Engine {
+  readonly target: 'local' | 'emr';
+  /** get ready to run: tools, environments, clusters. Emits 'setup' events. */
+  prepare(onEvent: RunListener, signal: AbortSignal): Promise<void>;
+  /** where a run of this lab lives */
+  runDir(lab: Lab, runId: string): string;
+  /** the argv the step will run, without running it (`labs plan`, tests) */
+  stepArgv(run: RunContext, step: Step): Promise<string[]> | string[];
+  /** run one step to its end; never throws for a failing job: returns a FAILED record with a diagnosis */
+  runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord>;
+  /** the parsed result.json of a finished step, or undefined when it has none */
+  readResult(run: RunContext, step: string): Promise<unknown>;
+}

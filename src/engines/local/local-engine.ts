@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../core/config.js';
+import { diagnose } from '../../core/diagnose.js';
+import { EnvironmentError } from '../../core/errors.js';
+import type { Lab, Step } from '../../core/lab-schema.js';
+import type { RunListener, StepRecord } from '../../core/run-record.js';
+import { sparkSubmitArgv } from '../../core/step-plan.js';
+import type { Engine, RunContext } from '../engine.js';
+import { requireJava } from './java.js';
+import { freePort, isPortFree } from './ports.js';
+import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
+import { runProcess } from './spark-process.js';
+import { readProgress } from './spark-rest.js';
+
+export interface LocalEngineOptions {
+  config: Config;
+  projectRoot: string;
+  cacheDir: string;
+  runsDir: string;
+  eventLogDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const requirementsFile = (projectRoot: string) => path.join(projectRoot, 'spark-jobs', 'python', 'requirements.txt');
+
+/** Spark on this machine: a pinned pyspark in a cached venv, spark-submit --master local[*], files for s3://. */
+export class LocalEngine implements Engine {
+  readonly target = 'local' as const;
+  private pyenv: PythonEnv | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly opts: LocalEngineOptions) {
+    this.env = opts.env ?? process.env;
+  }
+
+  /** Java 17 and the venv, installing it on first use (with progress). */
+  async prepare(onEvent: RunListener, signal: AbortSignal): Promise<void> {
+    requireJava(this.env);
+    const reqs = requirementsFile(this.opts.projectRoot);
+    const env = venvFor(this.opts.cacheDir, reqs, this.opts.config.local.python);
+    this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, (message) => onEvent({ type: 'setup', message }), signal);
+  }
+
+  runDir(lab: Lab, runId: string): string {
+    return path.join(this.opts.runsDir, lab.id, runId);
+  }
+
+  private dataDir(lab: Lab): string {
+    return path.join(this.opts.projectRoot, 'labs', lab.id, 'data');
+  }
+
+  private argv(run: RunContext, step: Step, uiPort: number): string[] {
+    return sparkSubmitArgv(run.lab, step, {
+      target: 'local',
+      master: this.opts.config.local.master,
+      artifact: (rel) => path.join(this.opts.projectRoot, rel),
+      placeholders: {
+        data: this.dataDir(run.lab),
+        artifacts: path.join(this.opts.projectRoot, 'spark-jobs'),
+        run: run.dir,
+        lab: run.lab.id,
+        student: run.student,
+      },
+      outFor: (name) => path.join(run.dir, name),
+      engineConf: {
+        'spark.ui.port': String(uiPort),
+        // Fail instead of silently moving to 4041: the progress line and the printed link must point at this app.
+        'spark.port.maxRetries': '0',
+        'spark.eventLog.enabled': 'true',
+        'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
+        'spark.driver.host': '127.0.0.1',
+        'spark.sql.warehouse.dir': `file://${path.join(run.dir, 'spark-warehouse')}`,
+      },
+    });
+  }
+
+  stepArgv(run: RunContext, step: Step): string[] {
+    return this.argv(run, step, this.opts.config.local.uiPort);
+  }
+
+  private async uiPort(): Promise<number> {
+    const wanted = this.opts.config.local.uiPort;
+    if (wanted === 0) return freePort();
+    if (!(await isPortFree(wanted))) {
+      throw new EnvironmentError(
+        `port ${wanted} for the Spark UI is already in use (another Spark application or labs run?)`,
+        'stop the other application, or run `labs config set local.uiPort 0` to use any free port',
+      );
+    }
+    return wanted;
+  }
+
+  async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
+    if (!this.pyenv) throw new Error('LocalEngine.prepare() must run before runStep()');
+    const port = await this.uiPort();
+    const out = path.join(run.dir, step.name);
+    mkdirSync(out, { recursive: true });
+    mkdirSync(this.opts.eventLogDir, { recursive: true });
+    const argv = this.argv(run, step, port);
+    const uiUrl = `http://127.0.0.1:${port}`;
+    const logs = { stdout: path.join(out, 'stdout.log'), stderr: path.join(out, 'stderr.log') };
+    const started = new Date();
+    const record: StepRecord = { name: step.name, state: 'RUNNING', argv, out, startedAt: started.toISOString(), uiUrl, logs };
+    onEvent({ type: 'step-start', step: { ...record } });
+
+    const poll = setInterval(() => {
+      void readProgress(uiUrl).then((progress) => {
+        if (progress && record.state === 'RUNNING') onEvent({ type: 'step-progress', step: step.name, progress });
+      });
+    }, this.opts.config.local.progressIntervalMs);
+    let outcome;
+    try {
+      outcome = await runProcess({
+        command: this.pyenv.sparkSubmit,
+        args: argv.slice(1),
+        cwd: this.opts.projectRoot,
+        env: {
+          ...this.env,
+          PYSPARK_PYTHON: this.pyenv.python,
+          PYSPARK_DRIVER_PYTHON: this.pyenv.python,
+          // Bind the driver, block manager and UI to loopback only.
+          SPARK_LOCAL_IP: '127.0.0.1',
+        },
+        stdoutFile: logs.stdout,
+        stderrFile: logs.stderr,
+        timeoutMs: step.timeoutMinutes * 60_000,
+        signal,
+      });
+    } catch (e) {
+      throw new EnvironmentError(`could not start spark-submit: ${(e as Error).message}`, 'run `labs setup local` to rebuild the Python venv');
+    } finally {
+      clearInterval(poll);
+    }
+    const ended = new Date();
+    record.endedAt = ended.toISOString();
+    record.seconds = (ended.getTime() - started.getTime()) / 1000;
+    record.exitCode = outcome.exitCode ?? undefined;
+    if (outcome.stoppedBy === 'interrupt') {
+      record.state = 'CANCELLED';
+    } else if (outcome.exitCode === 0 && !outcome.stoppedBy) {
+      record.state = 'COMPLETED';
+    } else {
+      record.state = 'FAILED';
+      record.failure =
+        outcome.stoppedBy === 'timeout'
+          ? { cause: 'unknown', summary: `timed out after ${step.timeoutMinutes} min`, frames: [], hint: 'raise timeoutMinutes in lab.yaml or look for a stuck stage in the Spark UI' }
+          : diagnose(outcome.stderrTail);
+    }
+    onEvent({ type: 'step-end', step: { ...record } });
+    return record;
+  }
+
+  async readResult(run: RunContext, step: string): Promise<unknown> {
+    const file = path.join(run.dir, step, 'result.json');
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../../src/core/errors.js';
+import { formatPath, parseLab, type LabContext } from '../../../src/core/lab-validate.js';
+
+const ctx = (over: Partial<LabContext> = {}): LabContext => ({
+  file: 'labs/day2-joins/lab.yaml',
+  dirName: 'day2-joins',
+  projectFileExists: (p) => p === 'spark-jobs/python/day2_joins.py' || p === 'spark-jobs/scala/target/labs.jar',
+  labFileExists: (p) => p === 'data/orders.csv',
+  ...over,
+});
+
+const good = `
+id: day2-joins
+day: 2
+title: Joins
+topics: [Various joins in Spark and their performance impact]
+spark:
+  conf:
+    spark.sql.shuffle.partitions: 8
+steps:
+  - name: joins
+    job: spark-jobs/python/day2_joins.py
+    args: ["--out", "{out}"]
+checks:
+  - name: ratio
+    path: ratios.smj_over_broadcast
+    gte: 2
+`;
+
+function errorOf(text: string, c = ctx()): InputError {
+  try {
+    parseLab(text, c);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InputError;
+  }
+  throw new Error('expected parseLab to throw');
+}
+
+describe('parseLab', () => {
+  it('accepts a valid lab and fills defaults', () => {
+    const lab = parseLab(good, ctx());
+    expect(lab.steps[0]!.timeoutMinutes).toBe(30);
+    expect(lab.cluster).toMatchObject({ profile: 'small', catalog: 'none', committer: 'none', fleets: true });
+    expect(lab.spark.conf['spark.sql.shuffle.partitions']).toBe(8);
+  });
+
+  it('names file, path and fix for a job that does not exist', () => {
+    const text = good.replace('day2_joins.py', 'x.py');
+    const e = errorOf(text);
+    expect(e.message).toBe('labs/day2-joins/lab.yaml: steps[0].job: spark-jobs/python/x.py does not exist');
+    expect(e.hint).toMatch(/spark-jobs/);
+    expect(e.exitCode).toBe(2);
+  });
+
+  it('reports the second step by its index', () => {
+    const text = good.replace('checks:', `  - name: two\n    job: spark-jobs/python/missing.py\nchecks:`);
+    expect(errorOf(text).message).toContain('steps[1].job: spark-jobs/python/missing.py does not exist');
+  });
+
+  it('rejects unknown fields with their name', () => {
+    expect(errorOf(`${good}\ncolour: blue\n`).message).toBe('labs/day2-joins/lab.yaml: (top level): unknown field "colour"');
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const e = errorOf('id: day2-joins\nday: [2\n');
+    expect(e.message).toMatch(/^labs\/day2-joins\/lab\.yaml: line \d+, column \d+: /);
+  });
+
+  it('requires fields', () => {
+    expect(errorOf(good.replace('title: Joins\n', '')).message).toBe('labs/day2-joins/lab.yaml: title: is required (string)');
+  });
+
+  it('rejects an id that does not match its directory', () => {
+    expect(errorOf(good, ctx({ dirName: 'day2-other' })).message).toMatch(/id: "day2-joins" does not match its directory "day2-other"/);
+  });
+
+  it('rejects unknown placeholders', () => {
+    expect(errorOf(good.replace('{out}', '{output}')).message).toContain('steps[0].args[1]: unknown placeholder {output}');
+  });
+
+  it('rejects checks on unknown steps and checks without an operator', () => {
+    expect(errorOf(good.replace('    gte: 2', '    gte: 2\n    step: nope')).message).toContain('checks[0].step: no step named "nope"');
+    expect(errorOf(good.replace('    gte: 2', '')).message).toContain('checks[0]: a check needs at least one of');
+  });
+
+  it('rejects non-spark conf keys', () => {
+    expect(errorOf(good.replace('spark.sql.shuffle.partitions', 'sql.shuffle.partitions')).message).toContain('spark.conf.sql.shuffle.partitions');
+  });
+
+  it('rejects duplicate step names and a jar step without a class', () => {
+    const dup = good.replace('checks:', `  - name: joins\n    job: spark-jobs/python/day2_joins.py\nchecks:`);
+    expect(errorOf(dup).message).toContain('steps[1].name: "joins" is used by an earlier step');
+    const jar = good.replace('spark-jobs/python/day2_joins.py', 'spark-jobs/scala/target/labs.jar');
+    expect(errorOf(jar).message).toContain('steps[0].class: is required');
+  });
+});
+
+describe('formatPath', () => {
+  it('formats indexes and keys the way a reader points at them', () => {
+    expect(formatPath(['steps', 1, 'job'])).toBe('steps[1].job');
+    expect(formatPath([])).toBe('(top level)');
+  });
+});

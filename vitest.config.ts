@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `unit` (core, app, engines, CLI against the built binary: fast, parallel) and `labs` (every lab on
+ * real local Spark: slow, so it runs once, in one file, one lab after another on this 2-core machine).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.{ts,tsx}', 'test/cli/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'labs',
+          include: ['test/labs/**/*.test.ts'],
+          testTimeout: 20 * 60_000,
+          hookTimeout: 20 * 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
