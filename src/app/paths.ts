@@ -1,11 +1,21 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import envPaths from 'env-paths';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The project root: labs/ and spark-jobs/ live here (this file is src/app/ or dist/app/ below it). */
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The project root, where labs/ and spark-jobs/ live: the nearest folder above this module with a package.json.
+ * Searched, not fixed, because the module runs from src/app/ in tests and from a bundle chunk in dist/.
+ */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'labs'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
+export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const appPaths = () => envPaths('emr-spark-labs', { suffix: '' });
 

@@ -1,4 +1,5 @@
-import { CHECK_OPERATORS, type Check, type Lab } from './lab-schema.js';
+import { CHECK_OPERATORS, type CheckOperator } from './check-operators.js';
+import type { Check, Lab } from './lab-schema.js';
 
 export interface CheckResult {
   name: string;
@@ -26,7 +27,7 @@ export function readPath(source: unknown, path: string): unknown {
   return node;
 }
 
-const SYMBOL: Record<(typeof CHECK_OPERATORS)[number], string> = {
+const SYMBOL: Record<CheckOperator, string> = {
   equals: '=',
   notEquals: '!=',
   gte: '>=',
@@ -39,7 +40,7 @@ const SYMBOL: Record<(typeof CHECK_OPERATORS)[number], string> = {
   exists: 'exists',
 };
 
-function holds(op: (typeof CHECK_OPERATORS)[number], actual: unknown, expected: unknown): boolean {
+function holds(op: CheckOperator, actual: unknown, expected: unknown): boolean {
   switch (op) {
     case 'exists':
       return (actual !== undefined && actual !== null) === expected;

@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { InputError } from './errors.js';
 
+/** One cluster size: instance types (the first is used by instance groups; fleets may use all), counts, EBS. */
+const instanceTypes = z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'an EC2 instance type, e.g. m5.xlarge')).min(1).max(30);
+const ClusterProfileSchema = z
+  .object({
+    primaryTypes: instanceTypes,
+    coreTypes: instanceTypes,
+    coreCount: z.number().int().min(0).max(500),
+    taskCount: z.number().int().min(0).max(500),
+    ebsGb: z.number().int().min(1).max(16384),
+  })
+  .strict();
+export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
+
 /**
  * Configuration, layered: defaults < user config (LABS_HOME/config.yaml) < project config (labs.config.yaml at
  * the project root) < environment (LABS_*) < command-line flags. Each layer is a partial object; merge is deep
@@ -23,8 +36,17 @@ export const ConfigSchema = z
       .object({
         region: z.string().optional(),
         releaseLabel: z.string().regex(/^emr-\d+\.\d+\.\d+$/),
-        idleTimeoutSeconds: z.number().int().min(60).max(604800),
-        bucket: z.string().optional(),
+        idleTimeoutSeconds: z.number().int().min(60).max(604800).describe('AutoTerminationPolicy.IdleTimeout of every cluster'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id, e.g. subnet-0abc1234')).describe('empty: the default VPC'),
+        serviceRole: z.string().min(1),
+        instanceProfile: z.string().min(1),
+        logUri: z.string().regex(/^s3n?:\/\/[^/]+/, 'an s3:// URI').optional().describe('default: s3://<bucket>/<student>/logs/'),
+        securityConfiguration: z.string().min(1).optional(),
+        spotTimeoutMinutes: z.number().int().min(5).max(1440).describe('fleets: wait this long for Spot, then switch to on-demand'),
+        maxLifetimeHours: z.number().int().min(1).max(168).describe('expires-at tag: `labs gc` terminates clusters past it'),
+        logWaitSeconds: z.number().int().min(0).max(900).describe('how long to wait for a failed step\'s log to reach S3'),
+        profiles: z.object({ small: ClusterProfileSchema, medium: ClusterProfileSchema, large: ClusterProfileSchema }).strict(),
       })
       .strict(),
   })
@@ -39,7 +61,22 @@ export const DEFAULT_CONFIG: Config = {
   student: 'student',
   course: 'spark-on-emr',
   local: { master: 'local[*]', uiPort: 4040, python: 'python3', progressIntervalMs: 1000 },
-  emr: { releaseLabel: 'emr-7.13.0', idleTimeoutSeconds: 3600 },
+  emr: {
+    releaseLabel: 'emr-7.13.0',
+    idleTimeoutSeconds: 3600,
+    subnetIds: [],
+    serviceRole: 'EMR_DefaultRole',
+    instanceProfile: 'EMR_EC2_DefaultRole',
+    spotTimeoutMinutes: 10,
+    maxLifetimeHours: 12,
+    logWaitSeconds: 330,
+    // Several types of the same size per fleet so Spot has pools to choose from; groups use the first.
+    profiles: {
+      small: { primaryTypes: ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge'], coreTypes: ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge'], coreCount: 2, taskCount: 0, ebsGb: 64 },
+      medium: { primaryTypes: ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge'], coreTypes: ['m5.2xlarge', 'm5a.2xlarge', 'm6i.2xlarge'], coreCount: 3, taskCount: 0, ebsGb: 128 },
+      large: { primaryTypes: ['m5.2xlarge', 'm5a.2xlarge', 'm6i.2xlarge'], coreTypes: ['r5.2xlarge', 'r5a.2xlarge', 'r6i.2xlarge'], coreCount: 4, taskCount: 2, ebsGb: 256 },
+    },
+  },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -90,10 +127,8 @@ const ENV_KEYS: Record<string, string> = {
   LABS_PYTHON: 'local.python',
   LABS_EMR_RELEASE: 'emr.releaseLabel',
   LABS_BUCKET: 'emr.bucket',
+  LABS_SUBNETS: 'emr.subnetIds',
 };
-
-/** Config keys whose values are numbers (the environment and `labs config set` only carry strings). */
-const NUMERIC_KEYS = new Set(['local.uiPort', 'local.progressIntervalMs', 'emr.idleTimeoutSeconds']);
 
 export function setPath(target: Record<string, unknown>, dotted: string, raw: string): void {
   const parts = dotted.split('.');
@@ -102,7 +137,10 @@ export function setPath(target: Record<string, unknown>, dotted: string, raw: st
     if (!isPlainObject(node[p])) node[p] = {};
     node = node[p] as Record<string, unknown>;
   }
-  const value = NUMERIC_KEYS.has(dotted) ? Number(raw) : raw;
+  // The environment and `labs config set` carry strings; the default's type says how to read one:
+  // a number, a comma-separated list, or the string itself.
+  const like = getPath(DEFAULT_CONFIG, dotted);
+  const value = typeof like === 'number' ? Number(raw) : Array.isArray(like) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : raw;
   if (typeof value === 'number' && !Number.isFinite(value)) throw new InputError(`${dotted}: "${raw}" is not a number`);
   node[parts.at(-1)!] = value;
 }
@@ -126,7 +164,7 @@ export function configKeys(): string[] {
     }
   };
   walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
-  for (const k of ['emr.region', 'emr.bucket']) if (!keys.includes(k)) keys.push(k);
+  for (const k of ['emr.region', 'emr.bucket', 'emr.logUri', 'emr.securityConfiguration']) if (!keys.includes(k)) keys.push(k);
   return keys.sort();
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECK_OPERATORS } from './check-operators.js';
 
 /**
  * The lab format: labs/<id>/lab.yaml. This schema is the single source of truth; schema/lab.schema.json is
@@ -76,9 +77,8 @@ export const CheckSchema = z
   .strict()
   .refine(
     (c) => CHECK_OPERATORS.some((op) => c[op] !== undefined),
-    { message: `a check needs at least one of: ${'equals, notEquals, gte, gt, lte, lt, contains, notContains, matches, exists'}` },
+    { message: `a check needs at least one of: ${CHECK_OPERATORS.join(', ')}` },
   );
-export const CHECK_OPERATORS = ['equals', 'notEquals', 'gte', 'gt', 'lte', 'lt', 'contains', 'notContains', 'matches', 'exists'] as const;
 export type Check = z.infer<typeof CheckSchema>;
 
 export const ClusterNeedsSchema = z

@@ -1,0 +1,20 @@
+// `npm run bench`: every speed and memory target of the project, as ratios against a baseline measured in the
+// same run. Exits 1 when a target is missed, so it can gate a release; it is not part of the test suite.
+import { coldStart } from './cold-start.mjs';
+
+const targets = [];
+const report = (name, value, limit, detail) => {
+  const ok = value <= limit;
+  targets.push(ok);
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(34)} ${value.toFixed(2)}x  (target <= ${limit}x)  ${detail}`);
+};
+
+console.log('cold start (median of interleaved runs, vs `node -e 0`)');
+const cold = coldStart(Number(process.env.BENCH_RUNS ?? 15));
+const base = cold.find((c) => c.name === 'baseline');
+for (const c of cold.filter((c) => c.name !== 'baseline')) {
+  const limit = c.name === 'labs list' ? 2.5 : 3;
+  report(c.name, c.ratio, limit, `${c.medianMs.toFixed(0)} ms vs ${base.medianMs.toFixed(0)} ms, ${c.runs} runs`);
+}
+
+process.exitCode = targets.every(Boolean) ? 0 : 1;

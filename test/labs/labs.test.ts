@@ -1,0 +1,103 @@
+/**
+ * Every lab on real local Spark, through the built CLI, exactly as a student runs it: `labs start <id> --json`.
+ * One file, labs one after another: this 2-core machine runs one Spark application well, not several.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { labIds } from '../../src/app/lab-catalog.js';
+import type { RunRecord } from '../../src/core/run-record.js';
+import { runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
+import { projectCopy } from '../helpers/project-copy.js';
+
+const home = tempHome();
+const env = { LABS_HOME: home };
+const only = process.env.LABS_ONLY?.split(',').filter(Boolean);
+const ids = labIds().filter((id) => !only || only.includes(id));
+
+describe.each(ids)('lab %s on local Spark', (id) => {
+  it('runs every step and passes every check', () => {
+    const r = runLabs(['start', id, '--json'], env);
+    let run: RunRecord;
+    try {
+      run = JSON.parse(r.stdout) as RunRecord;
+    } catch {
+      throw new Error(`labs start ${id} printed no JSON (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
+    }
+    const failing = (run.checks ?? []).filter((c) => !c.passed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
+    const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
+    expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
+    expect(failing, 'failing checks').toEqual([]);
+    expect(run.checks!.length).toBeGreaterThan(0);
+    expect(r.code).toBe(0);
+    expect(run.state).toBe('COMPLETED');
+    for (const step of run.steps) expect(step.argv.slice(0, 3)).toEqual(['spark-submit', '--master', 'local[*]']);
+
+    // The same checks, evaluated again from the saved result.json.
+    const check = runLabs(['check', id, '--json'], env);
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout).checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    expect(JSON.parse(runLabs(['status', id, '--json'], env).stdout).run.runId).toBe(run.runId);
+  });
+});
+
+describe('a job that raises', () => {
+  it('fails the step with exit 1, the exception and its innermost frames', () => {
+    const project = projectCopy();
+    project.addFile(
+      'spark-jobs/python/broken_job.py',
+      [
+        'from pyspark.sql import SparkSession',
+        '',
+        'def transform(spark):',
+        '    raise ValueError("planted failure: rows must be positive")',
+        '',
+        'if __name__ == "__main__":',
+        '    transform(SparkSession.builder.getOrCreate())',
+        '',
+      ].join('\n'),
+    );
+    project.addFile(
+      'labs/day1-broken/lab.yaml',
+      'id: day1-broken\nday: 1\ntitle: broken\ntopics: [x]\nsteps:\n  - name: explode\n    job: spark-jobs/python/broken_job.py\nchecks:\n  - {name: never, path: x, exists: true}\n',
+    );
+    const h = tempHome();
+    const r = runLabs(['start', 'day1-broken'], { LABS_HOME: h }, project.bin);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('✗ explode failed after');
+    expect(r.stderr).toContain('ValueError: planted failure: rows must be positive');
+    expect(r.stderr).toMatch(/at .*broken_job\.py:4 in transform/);
+    expect(r.stderr).toContain('error: day1-broken: step "explode" failed');
+    const logs = runLabs(['logs', 'day1-broken'], { LABS_HOME: h }, project.bin);
+    expect(logs.stdout).toContain('Traceback (most recent call last)');
+  });
+});
+
+describe('Ctrl-C during a step', () => {
+  it('stops the Spark process cleanly, says so, exits 130 and leaves no process behind', async () => {
+    const h = tempHome();
+    const child = spawnLabs(['start', ids.includes('day2-joins') ? 'day2-joins' : ids[0]!], { LABS_HOME: h });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (stderr.includes('running')) {
+          clearInterval(t);
+          // Let the JVM come up so there is a real Spark process tree to stop.
+          setTimeout(resolve, 8000);
+        }
+      }, 200);
+      child.on('exit', () => reject(new Error(`exited before the step ran:\n${stderr}`)));
+    });
+    const runId = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(stderr)?.[1];
+    expect(runId).toBeDefined();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain('stopping: ending the Spark process cleanly');
+    expect(stderr).toMatch(/stopped; the Spark process was ended cleanly/);
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps.split('\n').filter((l) => l.includes(runId!))).toEqual([]);
+    const status = JSON.parse(runLabs(['status', '--json'], { LABS_HOME: h }).stdout);
+    expect(status.runs[0].state).toBe('CANCELLED');
+  });
+});

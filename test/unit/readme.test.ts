@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const ci = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+
+describe('README Quick start', () => {
+  const quickStart = readme.split('## Quick start')[1]!.split('\n## ')[0]!;
+  const commands = [...quickStart.matchAll(/```sh\n([^`]+)```/g)].map((m) => m[1]!.trim());
+
+  it('has exactly two commands: one runs day2-joins locally, one runs the tests', () => {
+    expect(commands).toEqual(['npm ci && npx labs start day2-joins', 'npm ci && npm test']);
+  });
+
+  it('is what .ci/run runs', () => {
+    const ciCommands = ci.split('\n').filter((l) => /^npm /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
+    expect(ciCommands).toEqual(commands[1]!.split(' && '));
+  });
+});
