@@ -20,7 +20,6 @@ export default defineConfig({
           include: ['test/labs/**/*.test.ts'],
           testTimeout: 20 * 60_000,
           hookTimeout: 20 * 60_000,
-          fileParallelism: false,
         },
       },
     ],
