@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { EnvironmentError, InterruptedError } from '../../core/errors.js';
 
 /** Python versions pyspark 3.5 supports; EMR 7.x runs 3.11, which we prefer. */
@@ -88,8 +89,22 @@ export async function ensurePythonEnv(
   signal: AbortSignal,
 ): Promise<PythonEnv> {
   if (isReady(env)) return env;
-  rmSync(env.dir, { recursive: true, force: true });
   mkdirSync(path.dirname(env.dir), { recursive: true });
+  // Two `labs` processes (two terminals, parallel tests) must not build the same venv at once: the second waits
+  // for the first and then finds it ready.
+  const lockOptions = { realpath: false, lockfilePath: `${env.dir}.lock` };
+  if (await lockfile.check(env.dir, lockOptions)) onProgress('waiting for another labs process that is building the venv');
+  const release = await lockfile.lock(env.dir, { ...lockOptions, retries: { retries: 900, minTimeout: 1000, maxTimeout: 1000 } });
+  try {
+    if (isReady(env)) return env;
+    return await install(env, requirementsFile, basePython, onProgress, signal);
+  } finally {
+    await release();
+  }
+}
+
+async function install(env: PythonEnv, requirementsFile: string, basePython: string, onProgress: (message: string) => void, signal: AbortSignal): Promise<PythonEnv> {
+  rmSync(env.dir, { recursive: true, force: true });
   try {
     onProgress(`creating Python venv in ${env.dir}`);
     const venv = await run(basePython, ['-m', 'venv', env.dir], () => {}, signal);
