@@ -41,20 +41,29 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
   store.save(run);
   onEvent({ type: 'run-start', run: structuredClone(run) });
 
-  for (const [i, step] of lab.steps.entries()) {
-    if (signal.aborted) {
-      run.steps[i]!.state = 'CANCELLED';
-      break;
+  try {
+    for (const [i, step] of lab.steps.entries()) {
+      if (signal.aborted) {
+        run.steps[i]!.state = 'CANCELLED';
+        break;
+      }
+      const record = await engine.runStep(ctx, step, onEvent, signal);
+      run.steps[i] = record;
+      store.save(run);
+      if (record.state !== 'COMPLETED') break;
     }
-    const record = await engine.runStep(ctx, step, onEvent, signal);
-    run.steps[i] = record;
+    if (run.steps.every((s) => s.state === 'COMPLETED')) {
+      run.checks = await runChecks(lab, engine, ctx);
+      onEvent({ type: 'checks', results: run.checks });
+    }
+  } catch (e) {
+    // An environment error mid-run (a port taken, the emulator down): the record must not stay RUNNING.
+    run.state = signal.aborted ? 'CANCELLED' : 'FAILED';
+    run.endedAt = now().toISOString();
     store.save(run);
-    if (record.state !== 'COMPLETED') break;
-  }
-
-  if (run.steps.every((s) => s.state === 'COMPLETED')) {
-    run.checks = await runChecks(lab, engine, ctx);
-    onEvent({ type: 'checks', results: run.checks });
+    throw e;
+  } finally {
+    await engine.dispose?.();
   }
   run.state = runState(run.steps, run.checks);
   run.endedAt = now().toISOString();

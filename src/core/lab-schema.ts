@@ -7,7 +7,7 @@ import { CHECK_OPERATORS } from './check-operators.js';
  */
 
 /** Placeholders an engine resolves in step args: local paths on the local engine, s3:// URIs on EMR. */
-export const PLACEHOLDERS = ['data', 'out', 'artifacts', 'run', 'lab', 'student'] as const;
+export const PLACEHOLDERS = ['data', 'out', 'artifacts', 'run', 'lab', 'student', 'bucket'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 const confValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -42,7 +42,10 @@ export const StepSchema = z
       .regex(/^spark-jobs\//, 'a job is a file under spark-jobs/, e.g. spark-jobs/python/day2_joins.py')
       .describe('the PySpark file (.py) or the jar (.jar) to spark-submit, relative to the project root'),
     class: z.string().optional().describe('main class, for a jar job'),
-    args: z.array(z.string()).default([]).describe('job arguments; may use {data} {out} {artifacts} {run} {lab} {student}'),
+    args: z
+      .array(z.string())
+      .default([])
+      .describe('job arguments; may use {data} {out} {artifacts} {run} {lab} {student} {bucket}; s3:// URIs run against a local S3 emulator on the local engine'),
     conf: sparkConf.default({}).describe('Spark settings for this step only, on top of the lab\'s'),
     packages: z
       .array(z.string().regex(/^[^:\s]+:[^:\s]+:[^:\s]+$/, 'Maven coordinates group:artifact:version'))

@@ -12,12 +12,14 @@ export interface SubmitContext {
   master?: string;
   /** how the engine addresses a project file such as spark-jobs/python/x.py */
   artifact(relPath: string): string;
-  /** values of {data} {artifacts} {run} {lab} {student}; {out} comes from outFor */
+  /** values of {data} {artifacts} {run} {lab} {student} {bucket}; {out} comes from outFor */
   placeholders: Omit<Record<Placeholder, string>, 'out'>;
   /** the step's output directory: where its result.json lands */
   outFor(step: string): string;
   /** settings the engine adds (UI port, event log); the lab's own settings win over them */
   engineConf?: Record<string, string>;
+  /** Maven packages the engine adds (the local engine's S3A connector) */
+  enginePackages?: readonly string[];
 }
 
 export function isPythonJob(step: Step): boolean {
@@ -43,12 +45,18 @@ export function sparkSubmitArgv(lab: Lab, step: Step, ctx: SubmitContext): strin
   else argv.push('--deploy-mode', 'cluster');
   argv.push('--name', `${lab.id}:${step.name}`);
   if (step.class) argv.push('--class', step.class);
-  if (step.packages.length) argv.push('--packages', step.packages.join(','));
+  const packages = [...(ctx.enginePackages ?? []), ...step.packages];
+  if (packages.length) argv.push('--packages', packages.join(','));
   for (const [k, v] of Object.entries(stepConf(lab, step, ctx.engineConf))) argv.push('--conf', `${k}=${v}`);
   if (isPythonJob(step)) argv.push('--py-files', ctx.artifact(LABKIT));
   argv.push(ctx.artifact(step.job));
   for (const arg of step.args) argv.push(resolvePlaceholders(arg, values));
   return argv;
+}
+
+/** True when a step reads or writes S3: on the local engine it then runs against the S3 emulator. */
+export function usesS3(step: Step): boolean {
+  return step.args.some((a) => a.includes('s3://') || a.includes('{bucket}'));
 }
 
 /** Project files a lab needs on the cluster (or nowhere, locally): jobs and the labkit. */

@@ -26,4 +26,6 @@ export interface Engine {
   runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord>;
   /** the parsed result.json of a finished step, or undefined when it has none */
   readResult(run: RunContext, step: string): Promise<unknown>;
+  /** stop what prepare() or runStep() started for this run (emulators, pollers); called once the run ends */
+  dispose?(): Promise<void>;
 }

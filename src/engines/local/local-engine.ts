@@ -5,12 +5,13 @@ import { diagnose } from '../../core/diagnose.js';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab-schema.js';
 import type { RunListener, StepRecord } from '../../core/run-record.js';
-import { sparkSubmitArgv } from '../../core/step-plan.js';
+import { sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
 import type { Engine, RunContext } from '../engine.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
 import { runProcess } from './spark-process.js';
+import { LOCAL_BUCKET, LOCAL_MAGIC_COMMITTER_CONF, S3A_EXCLUDES, S3A_PACKAGES, s3aConf, startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { readProgress } from './spark-rest.js';
 
 export interface LocalEngineOptions {
@@ -28,6 +29,7 @@ export const requirementsFile = (projectRoot: string) => path.join(projectRoot, 
 export class LocalEngine implements Engine {
   readonly target = 'local' as const;
   private pyenv: PythonEnv | undefined;
+  private s3: S3Emulator | undefined;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly opts: LocalEngineOptions) {
@@ -50,8 +52,24 @@ export class LocalEngine implements Engine {
     return path.join(this.opts.projectRoot, 'labs', lab.id, 'data');
   }
 
+  /** The S3 settings and packages of a step that uses S3, when the emulator runs (or a placeholder for plans). */
+  private s3Extras(lab: Lab, step: Step): { conf: Record<string, string>; packages: readonly string[] } {
+    if (!usesS3(step)) return { conf: {}, packages: [] };
+    return {
+      conf: {
+        ...s3aConf(this.s3?.endpoint ?? 'http://127.0.0.1:<emulator-port>'),
+        ...(lab.cluster.committer === 'magic' ? LOCAL_MAGIC_COMMITTER_CONF : {}),
+        // Resolved from Maven Central once, then reused from the cache (also by CI).
+        'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
+        'spark.jars.excludes': S3A_EXCLUDES.join(','),
+      },
+      packages: S3A_PACKAGES,
+    };
+  }
+
   private argv(run: RunContext, step: Step, uiPort: number): string[] {
-    return sparkSubmitArgv(run.lab, step, {
+    const s3 = this.s3Extras(run.lab, step);
+    const argv = sparkSubmitArgv(run.lab, step, {
       target: 'local',
       master: this.opts.config.local.master,
       artifact: (rel) => path.join(this.opts.projectRoot, rel),
@@ -61,6 +79,7 @@ export class LocalEngine implements Engine {
         run: run.dir,
         lab: run.lab.id,
         student: run.student,
+        bucket: LOCAL_BUCKET,
       },
       outFor: (name) => path.join(run.dir, name),
       engineConf: {
@@ -71,8 +90,25 @@ export class LocalEngine implements Engine {
         'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
         'spark.driver.host': '127.0.0.1',
         'spark.sql.warehouse.dir': `file://${path.join(run.dir, 'spark-warehouse')}`,
+        ...s3.conf,
       },
+      enginePackages: s3.packages,
     });
+    // Vanilla Spark has no EMRFS behind s3://: locally the same URIs go through S3A (EMR keeps them as written).
+    return argv.map((a) => (a.startsWith('s3://') ? `s3a://${a.slice('s3://'.length)}` : a));
+  }
+
+  /** Start the S3 emulator the first time a step needs it; it lives until dispose(). */
+  private async ensureS3(onEvent: RunListener): Promise<void> {
+    if (this.s3 || !this.pyenv) return;
+    this.s3 = await startS3Emulator(path.join(path.dirname(this.pyenv.python), 'moto_server'));
+    onEvent({ type: 'setup', message: `local S3 emulator on ${this.s3.endpoint} (bucket ${LOCAL_BUCKET})` });
+  }
+
+  async dispose(): Promise<void> {
+    const s3 = this.s3;
+    this.s3 = undefined;
+    await s3?.stop();
   }
 
   stepArgv(run: RunContext, step: Step): string[] {
@@ -94,6 +130,7 @@ export class LocalEngine implements Engine {
   async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
     if (!this.pyenv) throw new Error('LocalEngine.prepare() must run before runStep()');
     const port = await this.uiPort();
+    if (usesS3(step)) await this.ensureS3(onEvent);
     const out = path.join(run.dir, step.name);
     mkdirSync(out, { recursive: true });
     mkdirSync(this.opts.eventLogDir, { recursive: true });

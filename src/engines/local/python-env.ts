@@ -120,7 +120,13 @@ async function install(env: PythonEnv, requirementsFile: string, basePython: str
     if (signal.aborted) throw new InterruptedError('setup interrupted; nothing half-installed was kept', 'run `labs setup local` again');
     if (pip.code !== 0) {
       const reason = pip.tail.filter((l) => /^ERROR:/.test(l)).at(-1) ?? pip.tail.at(-1) ?? 'pip failed';
-      throw new EnvironmentError(`pip install failed: ${reason}`, 'check your network or proxy (pip needs to reach the Python package index), then run `labs setup local` again');
+      const conflict = pip.tail.some((l) => l.includes('ResolutionImpossible'));
+      throw new EnvironmentError(
+        `pip install failed: ${conflict ? (pip.tail.find((l) => /conflict|requires|depends on/.test(l)) ?? reason) : reason}`,
+        conflict
+          ? `the pins in ${path.relative(process.cwd(), requirementsFile)} conflict with each other: fix them (this is a bug in the project)`
+          : 'check your network or proxy (pip needs to reach the Python package index), then run `labs setup local` again',
+      );
     }
     writeFileSync(path.join(env.dir, MARKER), `${env.key}\n`);
     onProgress('Python venv ready');

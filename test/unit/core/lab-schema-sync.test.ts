@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { labJsonSchema } from '../../../src/core/lab-schema.js';
 
 describe('schema/lab.schema.json', () => {
-  it('is the JSON Schema generated from the zod schema (run `npm run build && npm run schema` when this fails)', () => {
+  it('is the JSON Schema generated from the zod schema (run `npm run schema` when this fails)', () => {
     const committed = JSON.parse(readFileSync(new URL('../../../schema/lab.schema.json', import.meta.url), 'utf8'));
     expect(committed).toEqual(labJsonSchema());
   });

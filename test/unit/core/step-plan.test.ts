@@ -16,14 +16,14 @@ const local: SubmitContext = {
   target: 'local',
   master: 'local[*]',
   artifact: (p) => `/repo/${p}`,
-  placeholders: { data: '/repo/labs/day2-joins/data', artifacts: '/repo/spark-jobs', run: '/home/runs/r1', lab: 'day2-joins', student: 'ana' },
+  placeholders: { data: '/repo/labs/day2-joins/data', artifacts: '/repo/spark-jobs', run: '/home/runs/r1', lab: 'day2-joins', student: 'ana', bucket: 'labs-local' },
   outFor: (s) => `/home/runs/r1/${s}`,
   engineConf: { 'spark.ui.port': '4040', 'spark.sql.shuffle.partitions': '200' },
 };
 const emr: SubmitContext = {
   target: 'emr',
   artifact: (p) => `s3://bucket/ana/artifacts/${p}`,
-  placeholders: { data: 's3://bucket/ana/data/day2-joins', artifacts: 's3://bucket/ana/artifacts', run: 's3://bucket/ana/runs/r1', lab: 'day2-joins', student: 'ana' },
+  placeholders: { data: 's3://bucket/ana/data/day2-joins', artifacts: 's3://bucket/ana/artifacts', run: 's3://bucket/ana/runs/r1', lab: 'day2-joins', student: 'ana', bucket: 'bucket' },
   outFor: (s) => `s3://bucket/ana/runs/r1/${s}`,
 };
 
