@@ -1,10 +1,11 @@
 import path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { cacheDir, projectRoot } from '../../../src/app/paths.js';
 import { requirementsFile } from '../../../src/engines/local/local-engine.js';
 import { isReady, venvFor } from '../../../src/engines/local/python-env.js';
 import { isPortFree } from '../../../src/engines/local/ports.js';
-import { LOCAL_BUCKET, startS3Emulator } from '../../../src/engines/local/s3-emulator.js';
+import { EMULATOR_CREDENTIALS, LOCAL_BUCKET, startS3Emulator } from '../../../src/engines/local/s3-emulator.js';
 
 const venv = venvFor(cacheDir(), requirementsFile(projectRoot), process.env.LABS_PYTHON ?? 'python3');
 
@@ -15,9 +16,11 @@ describe.runIf(isReady(venv))('local S3 emulator', () => {
     const port = Number(new URL(s3.endpoint).port);
     expect(new URL(s3.endpoint).hostname).toBe('127.0.0.1');
     try {
-      const put = await fetch(`${s3.endpoint}/${LOCAL_BUCKET}/a/b.txt`, { method: 'PUT', body: 'hello' });
-      expect(put.ok).toBe(true);
-      expect(await (await fetch(`${s3.endpoint}/${LOCAL_BUCKET}/a/b.txt`)).text()).toBe('hello');
+      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: EMULATOR_CREDENTIALS });
+      await client.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'a/b.txt', Body: 'hello' }));
+      const got = await client.send(new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: 'a/b.txt' }));
+      expect(await got.Body!.transformToString()).toBe('hello');
+      client.destroy();
       expect(await isPortFree(port)).toBe(false);
     } finally {
       await s3.stop();
