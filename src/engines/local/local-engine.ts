@@ -151,7 +151,9 @@ export class LocalEngine implements Engine {
       outcome = await runProcess({
         command: this.pyenv.sparkSubmit,
         args: argv.slice(1),
-        cwd: this.opts.projectRoot,
+        // The run directory: a Hive metastore (metastore_db, derby.log) or other stray files a job makes land there,
+        // shared by the lab's steps, never in the project.
+        cwd: run.dir,
         env: {
           ...this.env,
           PYSPARK_PYTHON: this.pyenv.python,
