@@ -1,12 +1,28 @@
 import type { Config } from '../core/config.js';
-import { InputError } from '../core/errors.js';
 import type { Engine } from '../engines/engine.js';
+import { LazyEmrEngine } from '../engines/emr/lazy-emr-engine.js';
 import { LocalEngine } from '../engines/local/local-engine.js';
 import { cacheDir, eventLogDir, projectRoot, runsDir } from './paths.js';
 
-export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.env): Engine {
+export interface EngineOptions {
+  /** emr: an instance-fleet cluster */
+  fleets?: boolean | undefined;
+  /** emr: --profile / --region */
+  profile?: string | undefined;
+  region?: string | undefined;
+  cohort?: string | undefined;
+}
+
+export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.env, o: EngineOptions = {}): Engine {
   if (config.target === 'local') {
     return new LocalEngine({ config, projectRoot, cacheDir: cacheDir(env), runsDir: runsDir(env), eventLogDir: eventLogDir(env), env });
   }
-  throw new InputError('the emr target is not available in this version yet', 'run with --target local (the default)');
+  return new LazyEmrEngine({
+    config,
+    projectRoot,
+    runsDir: runsDir(env),
+    fleets: o.fleets,
+    cohort: o.cohort,
+    aws: { profile: o.profile, region: o.region ?? config.emr.region, env },
+  });
 }

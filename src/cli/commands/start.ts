@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import { runError } from '../../core/run-outcome.js';
 import type { RunEvent } from '../../core/run-record.js';
+import { awsFlags } from '../aws-flags.js';
 import { printJson } from '../output.js';
 import { interruptSignal } from '../signals.js';
 
@@ -22,7 +23,7 @@ export function registerStart(program: Command): void {
     .option('--fleets', 'on EMR, use an instance-fleet cluster')
     .option('--no-wait', 'on EMR, submit the steps and return')
     .option('--json', 'print the run record as one JSON document')
-    .action(async (id: string, flags: StartFlags) => {
+    .action(async (id: string, flags: StartFlags, cmd: Command) => {
       if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') {
         throw new InputError(`--target must be local or emr, not "${flags.target}"`);
       }
@@ -36,7 +37,7 @@ export function registerStart(program: Command): void {
       ]);
       const lab = loadLab(id);
       const config = loadConfig({ target: flags.target as 'local' | 'emr' | undefined, student: flags.student });
-      const engine = createEngine(config);
+      const engine = createEngine(config, process.env, { fleets: flags.fleets, ...awsFlags(cmd) });
 
       const live = !flags.json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb';
       let onEvent: (e: RunEvent) => void = () => {};

@@ -1,0 +1,60 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EMRClient } from '@aws-sdk/client-emr';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+
+export interface AwsOptions {
+  /** --profile; else AWS_PROFILE / the default chain */
+  profile?: string | undefined;
+  /** --region or emr.region; else AWS_REGION / the profile's region */
+  region?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AwsClients {
+  emr: EMRClient;
+  s3: S3Client;
+  cloudwatch: CloudWatchClient;
+  glue: GlueClient;
+  sts: STSClient;
+  tagging: ResourceGroupsTaggingAPIClient;
+}
+
+/** With an endpoint override (an emulator such as moto) S3 must use path-style: there is no DNS for bucket hosts. */
+export function hasEndpointOverride(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3);
+}
+
+/**
+ * The only place clients are made. Credentials come from the SDK's default chain (env, SSO, profiles, IMDS/ECS);
+ * endpoints are the SDK's own, so AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> keep working: nothing here sets
+ * `endpoint`. Adaptive retries slow down under throttling instead of failing a class of 30 students at once.
+ */
+export function createClients(o: AwsOptions = {}): AwsClients {
+  const env = o.env ?? process.env;
+  const common = {
+    ...(o.region ? { region: o.region } : {}),
+    ...(o.profile ? { profile: o.profile } : {}),
+    retryMode: 'adaptive',
+    maxAttempts: 6,
+  };
+  return {
+    emr: new EMRClient(common),
+    s3: new S3Client({ ...common, ...(hasEndpointOverride(env) ? { forcePathStyle: true } : {}) }),
+    cloudwatch: new CloudWatchClient(common),
+    glue: new GlueClient(common),
+    sts: new STSClient(common),
+    tagging: new ResourceGroupsTaggingAPIClient(common),
+  };
+}
+
+/** The region the clients resolved (flag, env or profile), for names and messages. */
+export async function resolvedRegion(clients: AwsClients): Promise<string> {
+  return clients.emr.config.region();
+}
+
+export function destroyClients(clients: AwsClients): void {
+  for (const c of Object.values(clients)) c.destroy();
+}

@@ -1,0 +1,210 @@
+import {
+  AddJobFlowStepsCommand,
+  CancelStepsCommand,
+  CreatePersistentAppUICommand,
+  DescribeClusterCommand,
+  DescribeStepCommand,
+  GetOnClusterAppUIPresignedURLCommand,
+  GetPersistentAppUIPresignedURLCommand,
+  paginateListClusters,
+  RunJobFlowCommand,
+  TerminateJobFlowsCommand,
+  waitUntilClusterRunning,
+  waitUntilStepComplete,
+  type Cluster,
+  type ClusterState,
+  type ClusterSummary,
+  type EMRClient,
+  type RunJobFlowInput,
+  type Step,
+  type StepConfig,
+} from '@aws-sdk/client-emr';
+import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
+import { EnvironmentError } from '../core/errors.js';
+import { aws, toLabsError } from './errors.js';
+
+export const ACTIVE_STATES: ClusterState[] = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'];
+
+export async function describeCluster(emr: EMRClient, clusterId: string): Promise<Cluster> {
+  const out = await aws(`describe cluster ${clusterId}`, () => emr.send(new DescribeClusterCommand({ ClusterId: clusterId })));
+  if (!out.Cluster) throw new EnvironmentError(`EMR returned no cluster for ${clusterId}`);
+  return out.Cluster;
+}
+
+export async function listClusters(emr: EMRClient, o: { states?: ClusterState[]; createdAfter?: Date } = {}): Promise<ClusterSummary[]> {
+  return aws('list EMR clusters', async () => {
+    const out: ClusterSummary[] = [];
+    for await (const page of paginateListClusters({ client: emr }, { ClusterStates: o.states ?? ACTIVE_STATES, CreatedAfter: o.createdAfter })) {
+      out.push(...(page.Clusters ?? []));
+    }
+    return out;
+  });
+}
+
+/** Active clusters carrying every wanted tag (ListClusters has no tag filter: describe each candidate). */
+export async function findClustersByTags(emr: EMRClient, wanted: Record<string, string>, o: { createdAfter?: Date } = {}): Promise<Cluster[]> {
+  const found: Cluster[] = [];
+  for (const summary of await listClusters(emr, o)) {
+    if (!summary.Id) continue;
+    const cluster = await describeCluster(emr, summary.Id);
+    if (hasTags(cluster.Tags, wanted)) found.push(cluster);
+  }
+  return found;
+}
+
+export interface CreateOptions {
+  /** pauses before each look-up for a cluster whose RunJobFlow response was lost (EMR lists a new cluster quickly) */
+  lookupDelaysMs?: number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * RunJobFlow with our own idempotency: it has no client token, and the SDK retries a request whose response was
+ * lost. So: look for a cluster with this idempotency key first; after a failure, look again before giving up
+ * (the request may have succeeded); after success, terminate any twin the SDK's retries created.
+ */
+export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowInput, o: CreateOptions = {}): Promise<{ clusterId: string; reused: boolean }> {
+  const key = tagValue(input.Tags, TAG.idempotencyKey);
+  if (!key) throw new Error('createClusterIdempotent: the request has no idempotency-key tag');
+  const sleep = o.sleep ?? defaultSleep;
+  const since = new Date(Date.now() - 60 * 60_000);
+  const byKey = () => findClustersByTags(emr, { [TAG.idempotencyKey]: key }, { createdAfter: since });
+
+  const existing = await byKey();
+  if (existing[0]?.Id) return { clusterId: existing[0].Id, reused: true };
+
+  let clusterId: string | undefined;
+  try {
+    clusterId = (await emr.send(new RunJobFlowCommand(input))).JobFlowId;
+  } catch (e) {
+    for (const delay of o.lookupDelaysMs ?? [2000, 5000, 10000]) {
+      await sleep(delay);
+      const created = await byKey().catch(() => []);
+      if (created[0]?.Id) return { clusterId: created[0].Id, reused: false };
+    }
+    throw toLabsError(e, 'create the EMR cluster');
+  }
+  if (!clusterId) throw new EnvironmentError('EMR accepted RunJobFlow but returned no cluster id', 'run `labs cluster status` to see whether a cluster was made');
+  const twins = (await byKey().catch(() => [])).map((c) => c.Id!).filter((id) => id !== clusterId);
+  if (twins.length) await terminateClusters(emr, twins);
+  return { clusterId, reused: false };
+}
+
+export async function addStep(emr: EMRClient, clusterId: string, step: StepConfig): Promise<string> {
+  const out = await aws(`add a step to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: [step] })));
+  const id = out.StepIds?.[0];
+  if (!id) throw new EnvironmentError(`EMR accepted the step but returned no step id (cluster ${clusterId})`);
+  return id;
+}
+
+export async function describeStep(emr: EMRClient, clusterId: string, stepId: string): Promise<Step> {
+  const out = await aws(`describe step ${stepId}`, () => emr.send(new DescribeStepCommand({ ClusterId: clusterId, StepId: stepId })));
+  if (!out.Step) throw new EnvironmentError(`EMR returned no step for ${stepId}`);
+  return out.Step;
+}
+
+export interface WaitOptions {
+  /** seconds */
+  maxWaitTime: number;
+  abortSignal?: AbortSignal | undefined;
+  /** seconds between polls: the waiter's own backoff between these (EMR's defaults are 30..120) */
+  minDelay?: number;
+  maxDelay?: number;
+  /** sees every state the waiter observes: progress at the waiter's pace, no extra calls */
+  onState?: (state: string) => void;
+}
+
+/** The client seen by a waiter, reporting each Describe* response's state as it passes. */
+function observed(emr: EMRClient, onState: ((s: string) => void) | undefined, pick: (out: unknown) => string | undefined): EMRClient {
+  if (!onState) return emr;
+  return new Proxy(emr, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (...args: Parameters<EMRClient['send']>) => {
+        const out = await (target.send as (...a: unknown[]) => Promise<unknown>)(...args);
+        const state = pick(out);
+        if (state) onState(state);
+        return out;
+      };
+    },
+  });
+}
+
+function waiterConfig(emr: EMRClient, o: WaitOptions, pick: (out: unknown) => string | undefined) {
+  return {
+    client: observed(emr, o.onState, pick),
+    maxWaitTime: o.maxWaitTime,
+    abortSignal: o.abortSignal,
+    ...(o.minDelay !== undefined ? { minDelay: o.minDelay } : {}),
+    ...(o.maxDelay !== undefined ? { maxDelay: o.maxDelay } : {}),
+  };
+}
+
+/** Wait until the cluster takes steps (WAITING or RUNNING); returns the cluster either way so callers can explain. */
+export async function waitForClusterReady(emr: EMRClient, clusterId: string, o: WaitOptions): Promise<Cluster> {
+  try {
+    await waitUntilClusterRunning(
+      waiterConfig(emr, o, (out) => (out as { Cluster?: Cluster }).Cluster?.Status?.State),
+      { ClusterId: clusterId },
+    );
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw toLabsError(e, `wait for cluster ${clusterId}`);
+    if ((e as Error).name === 'TimeoutError') {
+      throw new EnvironmentError(`cluster ${clusterId} was not ready after ${Math.round(o.maxWaitTime / 60)} min`, '`labs cluster status` shows where it is; run the command again to keep waiting');
+    }
+    // FAILURE (the cluster terminated): the caller reads the state-change reason below.
+  }
+  return describeCluster(emr, clusterId);
+}
+
+/** Wait for a step to end (COMPLETED, FAILED or CANCELLED) and return it as EMR last described it. */
+export async function waitForStep(emr: EMRClient, clusterId: string, stepId: string, o: WaitOptions): Promise<Step> {
+  try {
+    await waitUntilStepComplete(waiterConfig(emr, o, (out) => (out as { Step?: Step }).Step?.Status?.State), { ClusterId: clusterId, StepId: stepId });
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === 'AbortError') throw toLabsError(e, `wait for step ${stepId}`);
+    if (name === 'TimeoutError') return { Id: stepId, Status: { State: 'RUNNING' } };
+  }
+  return describeStep(emr, clusterId, stepId);
+}
+
+export async function cancelSteps(emr: EMRClient, clusterId: string, stepIds: string[]): Promise<void> {
+  const out = await aws(`cancel steps on ${clusterId}`, () =>
+    emr.send(new CancelStepsCommand({ ClusterId: clusterId, StepIds: stepIds, StepCancellationOption: 'SEND_INTERRUPT' })),
+  );
+  const failed = (out.CancelStepsInfoList ?? []).filter((i) => i.Status === 'FAILED');
+  if (failed.length) throw new EnvironmentError(`EMR could not cancel ${failed.map((f) => f.StepId).join(', ')}: ${failed[0]!.Reason ?? 'no reason given'}`, 'a step that already finished cannot be cancelled');
+}
+
+export async function terminateClusters(emr: EMRClient, clusterIds: string[]): Promise<void> {
+  // TerminateJobFlows takes at most 10 ids per call.
+  for (let i = 0; i < clusterIds.length; i += 10) {
+    const batch = clusterIds.slice(i, i + 10);
+    await aws(`terminate ${batch.join(', ')}`, () => emr.send(new TerminateJobFlowsCommand({ JobFlowIds: batch })));
+  }
+}
+
+/**
+ * Spark UI links without SSH. While the cluster lives: the on-cluster Spark History Server; after it ends: a
+ * persistent app UI. Presigned URLs grant access: return them to print, never store or log them.
+ */
+export async function sparkUiUrl(emr: EMRClient, cluster: Cluster, applicationId?: string): Promise<{ url: string; persistent: boolean }> {
+  const clusterId = cluster.Id!;
+  const live = cluster.Status?.State && ACTIVE_STATES.includes(cluster.Status.State);
+  if (live) {
+    const out = await aws('get the Spark UI link', () =>
+      emr.send(new GetOnClusterAppUIPresignedURLCommand({ ClusterId: clusterId, OnClusterAppUIType: 'SparkHistoryServer', ...(applicationId ? { ApplicationId: applicationId } : {}) })),
+    );
+    if (out.PresignedURL) return { url: out.PresignedURL, persistent: false };
+  }
+  if (!cluster.ClusterArn) throw new EnvironmentError(`cluster ${clusterId} has no ARN to open a persistent UI for`);
+  const created = await aws('create a persistent Spark UI', () => emr.send(new CreatePersistentAppUICommand({ TargetResourceArn: cluster.ClusterArn })));
+  const out = await aws('get the persistent Spark UI link', () =>
+    emr.send(new GetPersistentAppUIPresignedURLCommand({ PersistentAppUIId: created.PersistentAppUIId, PersistentAppUIType: 'SHS', ...(applicationId ? { ApplicationId: applicationId } : {}) })),
+  );
+  if (!out.PresignedURL) throw new EnvironmentError('EMR did not return a Spark UI link yet', 'try again in a minute: the persistent UI takes a moment to start');
+  return { url: out.PresignedURL, persistent: true };
+}

@@ -1,0 +1,107 @@
+import { createReadStream } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
+  PutPublicAccessBlockCommand,
+  type BucketLocationConstraint,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { partitionOf, tlsOnlyBucketPolicy } from '../core/aws-arn.js';
+import { EnvironmentError } from '../core/errors.js';
+import { aws, errorName, toLabsError } from './errors.js';
+
+const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isNotFound = (e: unknown) => status(e) === 404 || ['NotFound', 'NoSuchKey', 'NoSuchBucket'].includes(errorName(e));
+
+/**
+ * The student's bucket, created if missing with Block Public Access, SSE-S3 default encryption and a TLS-only
+ * policy. A bucket we created but could not harden is deleted again: nothing half-made is left behind.
+ */
+export async function ensureBucket(s3: S3Client, bucket: string, region: string, account?: string): Promise<'exists' | 'created'> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ...(account ? { ExpectedBucketOwner: account } : {}) }));
+    return 'exists';
+  } catch (e) {
+    if (status(e) === 403) {
+      throw new EnvironmentError(`S3 bucket ${bucket} exists but is not yours (or you may not read it)`, 'choose another: `labs config set emr.bucket <name>`');
+    }
+    if (!isNotFound(e)) throw toLabsError(e, `check bucket ${bucket}`);
+  }
+  await aws(`create bucket ${bucket}`, () =>
+    s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        // us-east-1 is the one region that must not be named as a location constraint.
+        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      }),
+    ),
+  );
+  try {
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      }),
+    );
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
+      }),
+    );
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: tlsOnlyBucketPolicy(bucket, partitionOf(region)) }));
+  } catch (e) {
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    throw toLabsError(e, `secure the new bucket ${bucket} (it was removed again)`);
+  }
+  return 'created';
+}
+
+export interface FileUpload {
+  bucket: string;
+  key: string;
+  /** local path of the file */
+  file: string;
+  /** hex sha256 of the file: stored as object metadata so a later run can tell the file is unchanged */
+  sha256: string;
+}
+
+/**
+ * Upload a file unless S3 already holds the same content (HeadObject first). lib-storage's Upload sends small files
+ * in one PutObject and large ones as a multipart upload.
+ */
+export async function uploadIfChanged(s3: S3Client, u: FileUpload): Promise<'unchanged' | 'uploaded'> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: u.bucket, Key: u.key }));
+    if (head.Metadata?.sha256 === u.sha256) return 'unchanged';
+  } catch (e) {
+    if (!isNotFound(e)) throw toLabsError(e, `check s3://${u.bucket}/${u.key}`);
+  }
+  await aws(`upload ${u.file} to s3://${u.bucket}/${u.key}`, () =>
+    new Upload({ client: s3, params: { Bucket: u.bucket, Key: u.key, Body: createReadStream(u.file), Metadata: { sha256: u.sha256 } } }).done(),
+  );
+  return 'uploaded';
+}
+
+/** An object's text (gunzipped for .gz, as EMR stores step logs), or undefined when it does not exist (yet). */
+export async function getObjectText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  let bytes: Uint8Array;
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!out.Body) return undefined;
+    bytes = await out.Body.transformToByteArray();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw toLabsError(e, `read s3://${bucket}/${key}`);
+  }
+  const buf = Buffer.from(bytes);
+  // Gzip magic number: some tools store .gz keys already decoded, so trust the bytes, not the name.
+  return key.endsWith('.gz') && buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf).toString('utf8') : buf.toString('utf8');
+}

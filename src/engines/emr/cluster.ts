@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { Cluster } from '@aws-sdk/client-emr';
+import type { Config } from '../../core/config.js';
+import { clusterShape, planCluster } from '../../core/emr-cluster-plan.js';
+import { TAG } from '../../core/emr-tags.js';
+import { EnvironmentError } from '../../core/errors.js';
+import type { Lab } from '../../core/lab-schema.js';
+import { ACTIVE_STATES, createClusterIdempotent, describeCluster, waitForClusterReady, type CreateOptions, type WaitOptions } from '../../aws/emr.js';
+import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
+import type { EmrContext } from './emr-context.js';
+
+export interface ClusterWho {
+  config: Config;
+  student: string;
+  cohort?: string | undefined;
+}
+
+/** The tags that say "this student's cluster in this course" (and cohort, when there is one). */
+export function studentTags(w: ClusterWho): Record<string, string> {
+  return { [TAG.course]: w.config.course, [TAG.student]: w.student, ...(w.cohort ? { [TAG.cohort]: w.cohort } : {}) };
+}
+
+/**
+ * The same intent always makes the same key: a retry, or the next command after Ctrl-C, finds the cluster the
+ * first attempt made instead of making a second.
+ */
+export function idempotencyKey(w: ClusterWho, shape: string): string {
+  return createHash('sha256').update(JSON.stringify([w.config.course, w.cohort ?? '', w.student, shape])).digest('hex').slice(0, 32);
+}
+
+const isActive = (c: Cluster) => Boolean(c.Status?.State && ACTIVE_STATES.includes(c.Status.State));
+
+/** The student's live clusters (optionally of one shape), through the tagging index: one call, then one Describe each. */
+export async function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: string): Promise<Cluster[]> {
+  const wanted = { ...studentTags(w), ...(shape ? { [TAG.shape]: shape } : {}) };
+  const tagged = await findTagged(ctx.clients.tagging, EMR_CLUSTER_TYPE, wanted);
+  const clusters: Cluster[] = [];
+  for (const r of tagged) {
+    const id = clusterIdFromArn(r.arn);
+    if (!id) continue;
+    const c = await describeCluster(ctx.clients.emr, id);
+    if (isActive(c)) clusters.push(c);
+  }
+  return clusters;
+}
+
+export interface EnsureOptions extends ClusterWho {
+  lab?: Lab | undefined;
+  fleets: boolean;
+  now: Date;
+  wait: WaitOptions;
+  create?: CreateOptions;
+  onMessage: (message: string) => void;
+}
+
+/** Why a cluster ended, in words, with the fix: EMR's state-change reason code says which kind of problem it is. */
+export function explainClusterEnd(c: Cluster): EnvironmentError {
+  const reason = c.Status?.StateChangeReason;
+  const code = reason?.Code ?? 'UNKNOWN';
+  const message = reason?.Message ?? 'no reason given';
+  const hints: Record<string, string> = {
+    VALIDATION_ERROR: 'check the roles (`aws emr create-default-roles`), emr.subnetIds and the instance types in the course config',
+    INSTANCE_FAILURE: 'EC2 could not start the instances: try another subnet (emr.subnetIds) or --fleets',
+    INSTANCE_FLEET_TIMEOUT: 'no capacity in time: add instance types to the profile or subnets to emr.subnetIds',
+    BOOTSTRAP_FAILURE: 'a bootstrap action failed: read its log under the cluster\'s LogUri (node/<instance>/bootstrap-actions)',
+    INTERNAL_ERROR: 'an EMR-internal error: run the command again',
+    ALL_STEPS_COMPLETED: 'the cluster ended after its steps: run the command again to get a new one',
+    USER_REQUEST: 'someone terminated it (`labs cluster down` or the console): run the command again for a new one',
+  };
+  return new EnvironmentError(`cluster ${c.Id} ended ${c.Status?.State}: ${code}: ${message}`, hints[code] ?? 'run `labs cluster status` and read the cluster\'s logs');
+}
+
+/**
+ * The student's cluster for this lab, ready for steps: a live one of the same shape if there is one, else a new one
+ * (tagged, with auto-termination) made idempotently. Ctrl-C while it starts leaves it tagged: the next command finds it.
+ */
+export async function ensureCluster(ctx: EmrContext, o: EnsureOptions): Promise<{ cluster: Cluster; created: boolean }> {
+  const shape = clusterShape(o.config, o.lab, o.fleets);
+  let cluster = (await findStudentClusters(ctx, o, shape))[0];
+  let created = false;
+  if (cluster) {
+    o.onMessage(`using cluster ${cluster.Id} (${cluster.Status?.State})`);
+  } else {
+    const input = planCluster({ config: o.config, lab: o.lab, student: o.student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(o, shape), now: o.now, bucket: ctx.layout.bucket });
+    o.onMessage(`creating an EMR cluster (${o.config.emr.releaseLabel}, ${o.fleets ? 'instance fleets' : 'instance groups'}, auto-terminates after ${Math.round(o.config.emr.idleTimeoutSeconds / 60)} min idle)`);
+    const made = await createClusterIdempotent(ctx.clients.emr, input, o.create);
+    created = !made.reused;
+    cluster = await describeCluster(ctx.clients.emr, made.clusterId);
+  }
+  if (cluster.Status?.State === 'WAITING' || cluster.Status?.State === 'RUNNING') return { cluster, created };
+  let last: string | undefined = cluster.Status?.State;
+  o.onMessage(`cluster ${cluster.Id}: ${last} (clusters take about 7-10 minutes to start)`);
+  const ready = await waitForClusterReady(ctx.clients.emr, cluster.Id!, {
+    ...o.wait,
+    onState: (s) => {
+      if (s !== last) o.onMessage(`cluster ${cluster!.Id}: ${s}`);
+      last = s;
+    },
+  });
+  if (!isActive(ready) || ready.Status?.State === 'STARTING' || ready.Status?.State === 'BOOTSTRAPPING') throw explainClusterEnd(ready);
+  return { cluster: ready, created };
+}

@@ -1,0 +1,329 @@
+import { gzipSync } from 'node:zlib';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  AddJobFlowStepsCommand,
+  CancelStepsCommand,
+  CreatePersistentAppUICommand,
+  DescribeClusterCommand,
+  DescribeStepCommand,
+  GetOnClusterAppUIPresignedURLCommand,
+  GetPersistentAppUIPresignedURLCommand,
+  ListClustersCommand,
+  ListStepsCommand,
+  RunJobFlowCommand,
+  TerminateJobFlowsCommand,
+  type Cluster,
+  type ClusterState,
+  type ClusterStateChangeReason,
+  type RunJobFlowInput,
+  type Step,
+  type StepConfig,
+  type StepState,
+} from '@aws-sdk/client-emr';
+import { CreateDatabaseCommand, GetDatabaseCommand } from '@aws-sdk/client-glue';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+} from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { stepLogKey } from '../../src/core/emr-layout.js';
+import { mockAws, type MockAws } from './mock-aws.js';
+
+export const ACCOUNT = '123456789012';
+
+/** What a step does when it runs on the fake cluster. */
+export type StepOutcome = { state: 'COMPLETED'; result?: unknown } | { state: 'FAILED'; stderr: string; failureDetails?: { Reason?: string; Message?: string } };
+
+export interface FakeOptions {
+  region?: string;
+  /** Describe calls a cluster spends in STARTING, then BOOTSTRAPPING */
+  startingPolls?: number;
+  /** the cluster fails to come up: TERMINATED_WITH_ERRORS with this reason */
+  bootstrapFailure?: ClusterStateChangeReason;
+  /** Describe calls a step spends PENDING, then RUNNING */
+  stepPolls?: number;
+  /** decides each step's fate from its config; default: completes with { ok: true } */
+  stepOutcome?: (step: StepConfig) => StepOutcome;
+  /** the bucket already exists (a warm account) */
+  bucketExists?: boolean;
+}
+
+class AwsError extends Error {
+  $metadata: { httpStatusCode: number };
+  constructor(name: string, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+interface FakeCluster {
+  cluster: Cluster;
+  input: RunJobFlowInput;
+  polls: number;
+  steps: { step: Step; config: StepConfig; polls: number }[];
+}
+
+interface StoredObject {
+  body: Buffer;
+  metadata: Record<string, string>;
+}
+
+async function bodyBytes(body: unknown): Promise<Buffer> {
+  if (body === undefined) return Buffer.alloc(0);
+  if (typeof body === 'string' || body instanceof Uint8Array) return Buffer.from(body);
+  const chunks: Buffer[] = [];
+  for await (const c of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A stateful fake of EMR, S3, STS, Glue and the tagging API on aws-sdk-client-mock. Clusters go STARTING ->
+ * BOOTSTRAPPING -> WAITING (RUNNING while a step runs) -> TERMINATED[_WITH_ERRORS]; steps PENDING -> RUNNING ->
+ * COMPLETED/FAILED/CANCELLED, one Describe call per transition. Faults can be injected: throttling, a RunJobFlow whose
+ * response is lost after the cluster was made, a tagging index that lags.
+ */
+export class FakeAws {
+  readonly mock: MockAws;
+  readonly clusters = new Map<string, FakeCluster>();
+  readonly objects = new Map<string, StoredObject>();
+  readonly buckets = new Set<string>();
+  readonly databases = new Set<string>();
+  /** commands (by name) to throttle, with how many times */
+  readonly throttle = new Map<string, number>();
+  /** RunJobFlow creates the cluster, then the response is lost this many times */
+  loseRunJobFlowResponses = 0;
+  /** the tagging index does not see clusters yet (it is eventually consistent) */
+  taggingLags = false;
+  private seq = 0;
+
+  constructor(private readonly o: FakeOptions = {}) {
+    this.mock = mockAws(o.region ?? 'eu-west-1');
+    if (o.bucketExists) this.buckets.add(`emr-spark-labs-${ACCOUNT}-${o.region ?? 'eu-west-1'}`);
+    this.wire();
+  }
+
+  get clients() {
+    return this.mock.clients;
+  }
+
+  private guard(name: string): void {
+    const n = this.throttle.get(name) ?? 0;
+    if (n > 0) {
+      this.throttle.set(name, n - 1);
+      throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    }
+  }
+
+  putObject(bucket: string, key: string, body: string | Buffer, metadata: Record<string, string> = {}): void {
+    this.objects.set(`${bucket}/${key}`, { body: Buffer.from(body), metadata });
+  }
+
+  objectText(bucket: string, key: string): string | undefined {
+    return this.objects.get(`${bucket}/${key}`)?.body.toString('utf8');
+  }
+
+  activeClusters(): FakeCluster[] {
+    return [...this.clusters.values()].filter((c) => ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'].includes(c.cluster.Status!.State!));
+  }
+
+  terminate(id: string, state: ClusterState = 'TERMINATED'): void {
+    this.clusters.get(id)!.cluster.Status = { State: state, StateChangeReason: { Code: 'USER_REQUEST', Message: 'Terminated by user request' } };
+  }
+
+  private createCluster(input: RunJobFlowInput): string {
+    const id = `j-${String(++this.seq).padStart(13, '0')}`;
+    this.clusters.set(id, {
+      input,
+      polls: 0,
+      steps: [],
+      cluster: {
+        Id: id,
+        Name: input.Name,
+        ClusterArn: `arn:aws:elasticmapreduce:eu-west-1:${ACCOUNT}:cluster/${id}`,
+        Status: { State: 'STARTING', Timeline: { CreationDateTime: new Date() } },
+        Tags: input.Tags,
+        LogUri: input.LogUri,
+        ReleaseLabel: input.ReleaseLabel,
+        AutoTerminate: false,
+        InstanceCollectionType: input.Instances?.InstanceFleets ? 'INSTANCE_FLEET' : 'INSTANCE_GROUP',
+      },
+    });
+    return id;
+  }
+
+  /** One Describe moves a cluster one state along. */
+  private advanceCluster(fc: FakeCluster): void {
+    const s = fc.cluster.Status!;
+    const starting = this.o.startingPolls ?? 1;
+    if (s.State === 'STARTING' || s.State === 'BOOTSTRAPPING') {
+      fc.polls += 1;
+      if (fc.polls >= starting && s.State === 'STARTING') s.State = 'BOOTSTRAPPING';
+      else if (fc.polls >= starting * 2) {
+        if (this.o.bootstrapFailure) fc.cluster.Status = { State: 'TERMINATED_WITH_ERRORS', StateChangeReason: this.o.bootstrapFailure };
+        else s.State = 'WAITING';
+      }
+    }
+  }
+
+  private advanceStep(fc: FakeCluster, entry: FakeCluster['steps'][number]): void {
+    const st = entry.step.Status!;
+    if (st.State !== 'PENDING' && st.State !== 'RUNNING') return;
+    if (fc.cluster.Status!.State !== 'WAITING' && fc.cluster.Status!.State !== 'RUNNING') return;
+    entry.polls += 1;
+    const polls = this.o.stepPolls ?? 1;
+    if (st.State === 'PENDING' && entry.polls >= polls) {
+      st.State = 'RUNNING';
+      st.Timeline = { ...st.Timeline, StartDateTime: new Date() };
+      fc.cluster.Status!.State = 'RUNNING';
+    } else if (st.State === 'RUNNING' && entry.polls >= polls * 2) {
+      const outcome = (this.o.stepOutcome ?? (() => ({ state: 'COMPLETED', result: { ok: true } }) as StepOutcome))(entry.config);
+      st.State = outcome.state as StepState;
+      st.Timeline = { ...st.Timeline, EndDateTime: new Date() };
+      fc.cluster.Status!.State = 'WAITING';
+      const args = entry.config.HadoopJarStep?.Args ?? [];
+      const out = args[args.indexOf('--out') + 1];
+      if (outcome.state === 'COMPLETED' && out && outcome.result !== undefined) {
+        const m = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(out)!;
+        this.putObject(m[1]!, `${m[2]}/result.json`, JSON.stringify(outcome.result));
+      }
+      if (outcome.state === 'FAILED') {
+        if (outcome.failureDetails) st.FailureDetails = outcome.failureDetails;
+        const { bucket, key } = stepLogKey(fc.cluster.LogUri!, fc.cluster.Id!, entry.step.Id!, 'stderr');
+        this.putObject(bucket, key, gzipSync(outcome.stderr));
+      }
+    }
+  }
+
+  private wire(): void {
+    const { emr, s3, sts, glue, tagging, cloudwatch } = this.mock.stubs;
+    sts.on(GetCallerIdentityCommand).callsFake(() => ({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/student`, UserId: 'AIDTEST' }));
+
+    emr.on(RunJobFlowCommand).callsFake((input: RunJobFlowInput) => {
+      this.guard('RunJobFlow');
+      const id = this.createCluster(input);
+      if (this.loseRunJobFlowResponses > 0) {
+        this.loseRunJobFlowResponses -= 1;
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+      }
+      return { JobFlowId: id, ClusterArn: this.clusters.get(id)!.cluster.ClusterArn };
+    });
+    emr.on(DescribeClusterCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      this.guard('DescribeCluster');
+      const fc = this.clusters.get(ClusterId);
+      if (!fc) throw new AwsError('InvalidRequestException', `Cluster id '${ClusterId}' is not valid.`, 400);
+      const before = structuredClone(fc.cluster);
+      this.advanceCluster(fc);
+      return { Cluster: before };
+    });
+    emr.on(ListClustersCommand).callsFake(({ ClusterStates, CreatedAfter }: { ClusterStates?: ClusterState[]; CreatedAfter?: Date }) => {
+      this.guard('ListClusters');
+      const clusters = [...this.clusters.values()]
+        .filter((c) => !ClusterStates || ClusterStates.includes(c.cluster.Status!.State!))
+        .filter((c) => !CreatedAfter || c.cluster.Status!.Timeline!.CreationDateTime! >= CreatedAfter)
+        .map((c) => ({ Id: c.cluster.Id, Name: c.cluster.Name, Status: c.cluster.Status }));
+      return { Clusters: clusters };
+    });
+    emr.on(AddJobFlowStepsCommand).callsFake(({ JobFlowId, Steps }: { JobFlowId: string; Steps: StepConfig[] }) => {
+      this.guard('AddJobFlowSteps');
+      const fc = this.clusters.get(JobFlowId)!;
+      const ids = Steps.map((config) => {
+        const id = `s-${String(++this.seq).padStart(13, '0')}`;
+        fc.steps.push({ config, polls: 0, step: { Id: id, Name: config.Name, Config: { Jar: config.HadoopJarStep?.Jar, Args: config.HadoopJarStep?.Args }, ActionOnFailure: config.ActionOnFailure, Status: { State: 'PENDING', Timeline: { CreationDateTime: new Date() } } } });
+        return id;
+      });
+      return { StepIds: ids };
+    });
+    emr.on(DescribeStepCommand).callsFake(({ ClusterId, StepId }: { ClusterId: string; StepId: string }) => {
+      this.guard('DescribeStep');
+      const fc = this.clusters.get(ClusterId)!;
+      const entry = fc.steps.find((s) => s.step.Id === StepId)!;
+      const before = structuredClone(entry.step);
+      this.advanceStep(fc, entry);
+      return { Step: before };
+    });
+    emr.on(ListStepsCommand).callsFake(({ ClusterId, StepStates }: { ClusterId: string; StepStates?: StepState[] }) => {
+      const fc = this.clusters.get(ClusterId)!;
+      return { Steps: fc.steps.map((s) => s.step).filter((s) => !StepStates || StepStates.includes(s.Status!.State!)).reverse() };
+    });
+    emr.on(CancelStepsCommand).callsFake(({ ClusterId, StepIds }: { ClusterId: string; StepIds: string[] }) => {
+      const fc = this.clusters.get(ClusterId)!;
+      return {
+        CancelStepsInfoList: StepIds.map((id) => {
+          const s = fc.steps.find((x) => x.step.Id === id)!.step;
+          if (s.Status!.State === 'PENDING' || s.Status!.State === 'RUNNING') {
+            s.Status!.State = 'CANCELLED';
+            return { StepId: id, Status: 'SUBMITTED' };
+          }
+          return { StepId: id, Status: 'FAILED', Reason: 'step already finished' };
+        }),
+      };
+    });
+    emr.on(TerminateJobFlowsCommand).callsFake(({ JobFlowIds }: { JobFlowIds: string[] }) => {
+      for (const id of JobFlowIds) this.terminate(id);
+      return {};
+    });
+    emr.on(GetOnClusterAppUIPresignedURLCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ PresignedURLReady: true, PresignedURL: `https://p-${ClusterId}.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret` }));
+    emr.on(CreatePersistentAppUICommand).callsFake(() => ({ PersistentAppUIId: 'p-ui-1' }));
+    emr.on(GetPersistentAppUIPresignedURLCommand).callsFake(() => ({ PresignedURLReady: true, PresignedURL: 'https://p-ui-1.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret' }));
+
+    tagging.on(GetResourcesCommand).callsFake(({ TagFilters }: { TagFilters: { Key: string; Values: string[] }[] }) => {
+      this.guard('GetResources');
+      if (this.taggingLags) return { ResourceTagMappingList: [] };
+      const list = [...this.clusters.values()]
+        .filter((c) => TagFilters.every((f) => c.cluster.Tags?.some((t) => t.Key === f.Key && f.Values.includes(t.Value!))))
+        .map((c) => ({ ResourceARN: c.cluster.ClusterArn, Tags: c.cluster.Tags }));
+      return { ResourceTagMappingList: list };
+    });
+
+    s3.on(HeadBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (!this.buckets.has(Bucket)) throw new AwsError('NotFound', 'Not Found', 404);
+      return {};
+    });
+    s3.on(CreateBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      this.buckets.add(Bucket);
+      return { Location: `/${Bucket}` };
+    });
+    s3.on(DeleteBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      this.buckets.delete(Bucket);
+      return {};
+    });
+    s3.on(PutPublicAccessBlockCommand).resolves({});
+    s3.on(PutBucketEncryptionCommand).resolves({});
+    s3.on(PutBucketPolicyCommand).resolves({});
+    s3.on(HeadObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
+      const o = this.objects.get(`${Bucket}/${Key}`);
+      if (!o) throw new AwsError('NotFound', 'Not Found', 404);
+      return { ContentLength: o.body.length, Metadata: o.metadata };
+    });
+    s3.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body, Metadata }: { Bucket: string; Key: string; Body: unknown; Metadata?: Record<string, string> }) => {
+      this.putObject(Bucket, Key, await bodyBytes(Body), Metadata ?? {});
+      return { ETag: '"etag"' };
+    });
+    s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
+      const o = this.objects.get(`${Bucket}/${Key}`);
+      if (!o) throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404);
+      return { Body: { transformToByteArray: async () => new Uint8Array(o.body) } };
+    });
+
+    glue.on(GetDatabaseCommand).callsFake(({ Name }: { Name: string }) => {
+      if (!this.databases.has(Name)) throw new AwsError('EntityNotFoundException', `Database ${Name} not found.`, 400);
+      return { Database: { Name } };
+    });
+    glue.on(CreateDatabaseCommand).callsFake(({ DatabaseInput }: { DatabaseInput: { Name: string } }) => {
+      this.databases.add(DatabaseInput.Name);
+      return {};
+    });
+    cloudwatch.on(GetMetricDataCommand).callsFake(({ MetricDataQueries }: { MetricDataQueries: { Id: string }[] }) => ({
+      MetricDataResults: MetricDataQueries.map((q, i) => ({ Id: q.Id, Values: [i], Timestamps: [new Date()] })),
+    }));
+  }
+}
