@@ -7,6 +7,7 @@ import {
   GetOnClusterAppUIPresignedURLCommand,
   GetPersistentAppUIPresignedURLCommand,
   paginateListClusters,
+  paginateListSteps,
   RunJobFlowCommand,
   TerminateJobFlowsCommand,
   waitUntilClusterRunning,
@@ -18,6 +19,8 @@ import {
   type RunJobFlowInput,
   type Step,
   type StepConfig,
+  type StepState,
+  type StepSummary,
 } from '@aws-sdk/client-emr';
 import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
 import { EnvironmentError } from '../core/errors.js';
@@ -169,6 +172,15 @@ export async function waitForStep(emr: EMRClient, clusterId: string, stepId: str
     if (name === 'TimeoutError') return { Id: stepId, Status: { State: 'RUNNING' } };
   }
   return describeStep(emr, clusterId, stepId);
+}
+
+/** Steps of a cluster in the given states, newest first (EMR's order). */
+export async function listSteps(emr: EMRClient, clusterId: string, states: StepState[]): Promise<StepSummary[]> {
+  return aws(`list the steps of ${clusterId}`, async () => {
+    const out: StepSummary[] = [];
+    for await (const page of paginateListSteps({ client: emr }, { ClusterId: clusterId, StepStates: states })) out.push(...(page.Steps ?? []));
+    return out;
+  });
 }
 
 export async function cancelSteps(emr: EMRClient, clusterId: string, stepIds: string[]): Promise<void> {

@@ -58,7 +58,11 @@ export async function ensureBucket(s3: S3Client, bucket: string, region: string,
     );
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: tlsOnlyBucketPolicy(bucket, partitionOf(region)) }));
   } catch (e) {
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    try {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    } catch {
+      // Best effort: the error that matters is the one below.
+    }
     throw toLabsError(e, `secure the new bucket ${bucket} (it was removed again)`);
   }
   return 'created';

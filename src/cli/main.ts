@@ -9,6 +9,12 @@ import { registerSetup } from './commands/setup.js';
 import { registerShow } from './commands/show.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { registerCluster } from './commands/cluster.js';
+import { registerGc } from './commands/gc.js';
+import { registerIamPolicy } from './commands/iam-policy.js';
+import { registerPlan } from './commands/plan.js';
+import { registerStop } from './commands/stop.js';
+import { registerUi } from './commands/ui.js';
 
 export const VERSION = '0.1.0';
 
@@ -26,7 +32,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
         'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv), LABS_TARGET, LABS_STUDENT, LABS_UI_PORT, NO_COLOR.',
     );
-  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig]) {
+  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerPlan, registerCluster, registerStop, registerUi, registerGc, registerIamPolicy]) {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());

@@ -84,6 +84,14 @@ export function clusterShape(config: Config, lab: Lab | undefined, fleets: boole
   return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 12);
 }
 
+/**
+ * The same intent always makes the same key: a retry, or the next command after Ctrl-C, finds the cluster the
+ * first attempt made instead of making a second.
+ */
+export function idempotencyKey(course: string, cohort: string | undefined, student: string, shape: string): string {
+  return createHash('sha256').update(JSON.stringify([course, cohort ?? '', student, shape])).digest('hex').slice(0, 32);
+}
+
 /** lab + config -> the exact RunJobFlow request. Pure; validated against EMR's limits. */
 export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
   const { config, lab } = o;

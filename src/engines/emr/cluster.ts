@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Cluster } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { clusterShape, planCluster } from '../../core/emr-cluster-plan.js';
+import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
 import { TAG } from '../../core/emr-tags.js';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
@@ -18,14 +17,6 @@ export interface ClusterWho {
 /** The tags that say "this student's cluster in this course" (and cohort, when there is one). */
 export function studentTags(w: ClusterWho): Record<string, string> {
   return { [TAG.course]: w.config.course, [TAG.student]: w.student, ...(w.cohort ? { [TAG.cohort]: w.cohort } : {}) };
-}
-
-/**
- * The same intent always makes the same key: a retry, or the next command after Ctrl-C, finds the cluster the
- * first attempt made instead of making a second.
- */
-export function idempotencyKey(w: ClusterWho, shape: string): string {
-  return createHash('sha256').update(JSON.stringify([w.config.course, w.cohort ?? '', w.student, shape])).digest('hex').slice(0, 32);
 }
 
 const isActive = (c: Cluster) => Boolean(c.Status?.State && ACTIVE_STATES.includes(c.Status.State));
@@ -81,7 +72,7 @@ export async function ensureCluster(ctx: EmrContext, o: EnsureOptions): Promise<
   if (cluster) {
     o.onMessage(`using cluster ${cluster.Id} (${cluster.Status?.State})`);
   } else {
-    const input = planCluster({ config: o.config, lab: o.lab, student: o.student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(o, shape), now: o.now, bucket: ctx.layout.bucket });
+    const input = planCluster({ config: o.config, lab: o.lab, student: o.student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(o.config.course, o.cohort, o.student, shape), now: o.now, bucket: ctx.layout.bucket });
     o.onMessage(`creating an EMR cluster (${o.config.emr.releaseLabel}, ${o.fleets ? 'instance fleets' : 'instance groups'}, auto-terminates after ${Math.round(o.config.emr.idleTimeoutSeconds / 60)} min idle)`);
     const made = await createClusterIdempotent(ctx.clients.emr, input, o.create);
     created = !made.reused;

@@ -1,0 +1,48 @@
+import type { AddJobFlowStepsInput, RunJobFlowInput } from '@aws-sdk/client-emr';
+import type { Config } from '../../core/config.js';
+import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
+import { defaultBucket } from '../../core/emr-layout.js';
+import { planSteps } from '../../core/emr-steps-plan.js';
+import type { Lab } from '../../core/lab-schema.js';
+import { newRunId } from '../../core/run-record.js';
+import { artifactShas, labUploads } from '../../engines/emr/uploads.js';
+
+export const PLACEHOLDER_ACCOUNT = '123456789012';
+
+export interface EmrPlan {
+  runJobFlow: RunJobFlowInput;
+  putObject: { file: string; bucket: string; key: string }[];
+  /** one request per step: the engine adds each step when the one before it has completed */
+  addJobFlowSteps: AddJobFlowStepsInput[];
+  notes: string[];
+}
+
+/**
+ * The exact requests `labs start --target emr` would send, built without credentials or network: the account is
+ * a placeholder unless the caller knows it, and the notes say what was assumed.
+ */
+export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string; fleets: boolean; now: Date; account?: string; region?: string; cohort?: string }): EmrPlan {
+  const notes: string[] = [];
+  const region = o.region ?? config.emr.region;
+  let bucket = config.emr.bucket;
+  if (!bucket) {
+    bucket = defaultBucket(o.account ?? PLACEHOLDER_ACCOUNT, region ?? 'us-east-1');
+    if (!o.account) notes.push(`bucket: no emr.bucket is set and no credentials were used, so the account in ${bucket} is a placeholder`);
+  }
+  if (!region) notes.push('region: none configured (--region, AWS_REGION or emr.region); us-east-1 assumed for names');
+  const who = { config, student: config.student, cohort: o.cohort };
+  const shape = clusterShape(config, lab, o.fleets);
+  const runJobFlow = planCluster({ ...who, lab, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, config.student, shape), now: o.now, bucket });
+  const layout = { bucket, student: config.student };
+  const shas = artifactShas(lab, o.projectRoot);
+  const runId = newRunId(o.now);
+  const steps = planSteps({ lab, layout, runId, artifactSha: shas });
+  notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${shape}; else created as above`);
+  notes.push(`uploads: each is skipped when S3 already holds the same content (HeadObject first); run id ${runId} is an example`);
+  return {
+    runJobFlow,
+    putObject: labUploads(lab, o.projectRoot, layout, shas).map((u) => ({ file: u.file.startsWith(o.projectRoot) ? u.file.slice(o.projectRoot.length + 1) : u.file, bucket: u.bucket, key: u.key })),
+    addJobFlowSteps: steps.map((s) => ({ JobFlowId: '<cluster-id>', Steps: [s] })),
+    notes,
+  };
+}

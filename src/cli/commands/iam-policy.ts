@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { InputError } from '../../core/errors.js';
+import { printJson } from '../output.js';
+
+export function registerIamPolicy(program: Command): void {
+  program
+    .command('iam-policy')
+    .description('print the least-privilege IAM policy (JSON) the tool needs: exactly the actions it calls, scoped by tags and S3 prefix')
+    .option('--role <role>', 'student or instructor', 'student')
+    .option('--student <id>', 'role student: whose clusters and prefix; default from config')
+    .action(async (flags: { role: string; student?: string }) => {
+      if (flags.role !== 'student' && flags.role !== 'instructor') throw new InputError(`--role must be student or instructor, not "${flags.role}"`);
+      const [{ loadConfig }, { iamPolicy }] = await Promise.all([import('../../app/config-store.js'), import('../../core/iam-policy.js')]);
+      const config = loadConfig({ student: flags.student });
+      printJson(
+        iamPolicy({
+          role: flags.role,
+          course: config.course,
+          student: config.student,
+          // Without a course bucket, the default names are per account and region: emr-spark-labs-<account>-<region>.
+          bucket: config.emr.bucket ?? 'emr-spark-labs-*',
+          serviceRole: config.emr.serviceRole,
+          instanceProfile: config.emr.instanceProfile,
+        }),
+      );
+    });
+}

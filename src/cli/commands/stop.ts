@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { awsFlags } from '../aws-flags.js';
+import { line, printJson } from '../output.js';
+
+export function registerStop(program: Command): void {
+  program
+    .command('stop <lab>')
+    .description("cancel the lab's pending and running steps on your EMR cluster (a local run stops with Ctrl-C)")
+    .option('--student <id>', 'student id; default from config')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, flags: { student?: string; json?: boolean }, cmd: Command) => {
+      const [{ loadLab }, { openEmr }, { stopLab }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
+      loadLab(id); // unknown ids get the "did you mean" error before any AWS call
+      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      try {
+        const stopped = await stopLab(session.ctx, session.config, id);
+        if (flags.json) return printJson({ lab: id, stopped });
+        if (!stopped.length) return line(`${id}: nothing running on EMR`);
+        for (const s of stopped) line(`${id}: cancelling ${s.stepIds.join(', ')} on ${s.clusterId}`);
+      } finally {
+        session.close();
+      }
+    });
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { awsFlags } from '../aws-flags.js';
+import { line, printJson } from '../output.js';
+
+export function registerUi(program: Command): void {
+  program
+    .command('ui [lab]')
+    .description('a Spark UI link for your EMR cluster, no SSH needed (the link is a credential: it is printed, never saved)')
+    .option('--cluster <id>', 'an ended cluster: opens a persistent Spark History Server for it')
+    .option('--student <id>', 'student id; default from config')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string | undefined, flags: { cluster?: string; student?: string; json?: boolean }, cmd: Command) => {
+      const [{ loadLab }, { openEmr }, { sparkUi }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
+      if (id) loadLab(id);
+      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      try {
+        const ui = await sparkUi(session.ctx, session.config, flags.cluster);
+        if (flags.json) return printJson(ui);
+        line(`Spark ${ui.persistent ? 'History Server (persistent)' : 'History Server'} for ${ui.clusterId}:`);
+        line(ui.url);
+      } finally {
+        session.close();
+      }
+    });
+}
