@@ -303,3 +303,15 @@ export function selectableKeys(s: DashboardState): string[] {
 export function openStep(s: DashboardState): StepRow | undefined {
   return s.ui.stepOpen ? panelInView(s)?.steps.find((st) => st.key === s.ui.selectedStep) : undefined;
 }
+
+/** Each student's newest checked run (local run records), as the cohort table's last check result. */
+export function checksFromRuns(runs: readonly RunRecord[]): Record<string, CheckSummary> {
+  const out: Record<string, CheckSummary & { startedAt: string }> = {};
+  for (const r of runs) {
+    if (!r.checks?.length) continue;
+    const prev = out[r.student];
+    if (prev && prev.startedAt >= r.startedAt) continue;
+    out[r.student] = { lab: r.lab, passed: r.checks.filter((c) => c.passed).length, total: r.checks.length, at: r.endedAt ?? r.startedAt, startedAt: r.startedAt };
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, { startedAt: _s, ...v }]) => [k, v]));
+}
