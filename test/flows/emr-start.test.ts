@@ -90,7 +90,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     const project = tempProject();
     const ac = new AbortController();
     const waiting = start({ project, signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 30));
+    while (fake.clusters.size === 0) await new Promise((r) => setTimeout(r, 5));
     ac.abort();
     await expect(waiting).rejects.toThrowError(InterruptedError);
     expect(fake.clusters.size).toBe(1);
@@ -157,7 +157,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     fake = new FakeAws({ stepPolls: 1000 });
     const ac = new AbortController();
     const running = start({ signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    while (!fake.activeClusters()[0]?.steps.length) await new Promise((r) => setTimeout(r, 5));
     ac.abort();
     const { run } = await running;
     expect(run.state).toBe('CANCELLED');

@@ -23,6 +23,10 @@ import {
 import { CreateDatabaseCommand, GetDatabaseCommand } from '@aws-sdk/client-glue';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   GetObjectCommand,
@@ -307,6 +311,28 @@ export class FakeAws {
     s3.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body, Metadata }: { Bucket: string; Key: string; Body: unknown; Metadata?: Record<string, string> }) => {
       this.putObject(Bucket, Key, await bodyBytes(Body), Metadata ?? {});
       return { ETag: '"etag"' };
+    });
+    // lib-storage's multipart path (files of 5 MiB and more); it chains .then() on send(), so these answer promises
+    const parts = new Map<string, { key: string; metadata: Record<string, string>; parts: Buffer[] }>();
+    s3.on(CreateMultipartUploadCommand).callsFake(async ({ Bucket, Key, Metadata }: { Bucket: string; Key: string; Metadata?: Record<string, string> }) => {
+      const id = `u-${++this.seq}`;
+      parts.set(id, { key: `${Bucket}/${Key}`, metadata: Metadata ?? {}, parts: [] });
+      return { UploadId: id, Bucket, Key };
+    });
+    s3.on(UploadPartCommand).callsFake(async ({ UploadId, PartNumber, Body }: { UploadId: string; PartNumber: number; Body: unknown }) => {
+      this.guard('UploadPart');
+      parts.get(UploadId)!.parts[PartNumber - 1] = await bodyBytes(Body);
+      return { ETag: `"p${PartNumber}"` };
+    });
+    s3.on(CompleteMultipartUploadCommand).callsFake(async ({ UploadId }: { UploadId: string }) => {
+      const u = parts.get(UploadId)!;
+      this.objects.set(u.key, { body: Buffer.concat(u.parts), metadata: u.metadata });
+      parts.delete(UploadId);
+      return { ETag: '"mp"' };
+    });
+    s3.on(AbortMultipartUploadCommand).callsFake(async ({ UploadId }: { UploadId: string }) => {
+      parts.delete(UploadId);
+      return {};
     });
     s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
       const o = this.objects.get(`${Bucket}/${Key}`);

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { clusterStatus, expiredClusters, sparkUi, stopLab, studentClusters, terminate } from '../../src/app/emr/clusters.js';
+import { startLab } from '../../src/app/start.js';
+import { ensureBucket, uploadIfChanged } from '../../src/aws/s3.js';
+import { connect } from '../../src/engines/emr/emr-context.js';
+import { FakeAws } from '../helpers/fake-aws.js';
+import type { RecordedCall } from '../helpers/mock-aws.js';
+import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from './emr-project.js';
+
+/**
+ * Every path the tool takes through AWS, once, on the fake: cold and warm starts (groups and fleets, a Glue lab,
+ * a large multipart upload), a failing step, Ctrl-C, cluster status/down, stop, the UI links live and persistent,
+ * gc, and a bucket rolled back. The requests it records are what the IAM policy and the conformance test check.
+ */
+export async function tourRequests(): Promise<RecordedCall[]> {
+  const calls: RecordedCall[] = [];
+  const project = tempProject();
+  // 6 MiB: lib-storage sends it as a multipart upload.
+  writeFileSync(path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), Buffer.alloc(6 * 1024 * 1024, 1));
+  const config = emrConfig();
+  const run = async (fake: FakeAws, o: { fleets?: boolean; lab?: ReturnType<typeof joinsLab>; signal?: AbortSignal } = {}) =>
+    startLab({ lab: o.lab ?? joinsLab(), config, engine: fastEngine(fake, project.root, project.home, config, { fleets: o.fleets }), store: storeIn(project.home), onEvent: recorder().onEvent, signal: o.signal ?? new AbortController().signal });
+
+  const fake = new FakeAws({ stepOutcome: (s) => (s.Name?.includes(':joins') ? { state: 'FAILED', stderr: 'java.lang.OutOfMemoryError: Java heap space' } : { state: 'COMPLETED', result: { plan: 'x' } }) });
+  await run(fake);
+  await run(fake, { fleets: true, lab: joinsLab({ cluster: { catalog: 'glue' } }) });
+  const ctx = await connect(config, { clients: fake.clients });
+  await clusterStatus(ctx, config, new Date());
+  await sparkUi(ctx, config);
+  const [first] = await studentClusters(ctx, config);
+  fake.terminate(first!.id);
+  await sparkUi(ctx, config, first!.id);
+
+  const slow = new FakeAws({ stepPolls: 1000, bucketExists: true });
+  const ac = new AbortController();
+  const running = run(slow, { signal: ac.signal });
+  while (!slow.activeClusters()[0]?.steps.length) await new Promise((r) => setTimeout(r, 10));
+  const slowCtx = await connect(config, { clients: slow.clients });
+  await stopLab(slowCtx, config, 'day2-joins');
+  ac.abort();
+  await running;
+  await terminate(slowCtx, (await studentClusters(slowCtx, config)).map((c) => c.id));
+  await expiredClusters(slowCtx, config, new Date(Date.now() + 48 * 3600_000));
+
+  // A bucket that cannot be secured is removed; a multipart upload that fails is aborted.
+  const broken = new FakeAws();
+  broken.mock.stubs.s3.on(PutBucketPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+  await ensureBucket(broken.clients.s3, 'b-broken', 'eu-west-1').catch(() => undefined);
+  broken.throttle.set('UploadPart', 100);
+  await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
+
+  for (const f of [fake, slow, broken]) {
+    calls.push(...f.mock.calls());
+    f.mock.restore();
+  }
+  return calls;
+}
