@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import type { ClusterView } from '../../app/emr/clusters.js';
 import { awsFlags } from '../aws-flags.js';
-import { confirm } from '../confirm.js';
+import { assertCanConfirm, confirm } from '../confirm.js';
 import { c, line, printJson, table } from '../output.js';
 import { interruptSignal } from '../signals.js';
 
@@ -33,6 +33,7 @@ export function registerCluster(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (action: string, flags: ClusterFlags, cmd: Command) => {
       if (!['up', 'down', 'status'].includes(action)) throw new InputError(`unknown cluster action "${action}"`, 'use labs cluster up, down or status');
+      if (action === 'down') assertCanConfirm({ yes: flags.yes, what: 'terminate your cluster' });
       const [{ openEmr }, clusters] = await Promise.all([import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
       const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
       const { ctx, config } = session;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { awsFlags } from '../aws-flags.js';
-import { confirm } from '../confirm.js';
+import { assertCanConfirm, confirm } from '../confirm.js';
 import { line, printJson } from '../output.js';
 
 export function registerGc(program: Command): void {
@@ -10,6 +10,7 @@ export function registerGc(program: Command): void {
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print one JSON document')
     .action(async (flags: { yes?: boolean; json?: boolean }, cmd: Command) => {
+      assertCanConfirm({ yes: flags.yes, what: 'terminate expired clusters' });
       const [{ openEmr }, clusters] = await Promise.all([import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
       const session = await openEmr(awsFlags(cmd));
       try {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { runLabs, tempHome } from '../helpers/cli.js';
+
+/** No credentials anywhere and no metadata service: a command that needed AWS could only fail, never reach it. */
+const noAws = {
+  LABS_HOME: tempHome(),
+  AWS_PROFILE: '',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_CONFIG_FILE: '/nonexistent/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_REGION: 'eu-west-1',
+};
+
+describe('EMR commands through the built binary', () => {
+  it('labs plan prints the exact requests without credentials, and says what it assumed', () => {
+    const r = runLabs(['plan', 'day2-joins', '--json'], noAws);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.runJobFlow.AutoTerminationPolicy.IdleTimeout).toBe(3600);
+    expect(plan.runJobFlow.Instances.InstanceGroups).toBeDefined();
+    expect(plan.putObject.length).toBeGreaterThan(0);
+    expect(plan.addJobFlowSteps[0].Steps[0].HadoopJarStep.Jar).toBe('command-runner.jar');
+    expect(plan.notes.join('\n')).toMatch(/placeholder/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('labs plan --fleets plans instance fleets; a plan for another target is refused', () => {
+    const r = runLabs(['plan', 'day2-joins', '--fleets', '--json'], noAws);
+    expect(JSON.parse(r.stdout).runJobFlow.Instances.InstanceFleets.length).toBeGreaterThan(1);
+    expect(runLabs(['plan', 'day2-joins', '--target', 'local'], noAws).code).toBe(2);
+    expect(runLabs(['plan', 'day2-join'], noAws).code).toBe(2);
+  });
+
+  it.each([[['cluster', 'down']], [['gc']]])('labs %j with no terminal and no --yes refuses with exit 2 before any AWS call', (args) => {
+    const r = runLabs(args, noAws);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to .* without confirmation[\s\S]*hint: add --yes/);
+  });
+
+  it('labs cluster status without credentials: one line, a hint, exit 3', () => {
+    const r = runLabs(['cluster', 'status'], noAws);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: could not check the AWS credentials: no AWS credentials were found\nhint: /);
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning|    at /);
+  });
+
+  it('labs iam-policy prints a policy document; an unknown role or action is bad input', () => {
+    const r = runLabs(['iam-policy', '--role', 'student', '--student', 'ana'], noAws);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).Statement.length).toBeGreaterThan(5);
+    expect(runLabs(['iam-policy', '--role', 'admin'], noAws).code).toBe(2);
+    expect(runLabs(['cluster', 'explode'], noAws).code).toBe(2);
+  });
+});
