@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.{ts,tsx}', 'test/cli/**/*.test.ts', 'test/flows/**/*.test.ts'],
+          include: ['test/unit/**/*.test.{ts,tsx}', 'test/cli/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

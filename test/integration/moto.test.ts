@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateBucketCommand, GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClients, destroyClients, type AwsClients } from '../../src/aws/clients.js';
+import { latestClusterMetrics } from '../../src/aws/cloudwatch.js';
+import { addStep, createClusterIdempotent, describeCluster, describeStep, findClustersByTags, listSteps, terminateClusters } from '../../src/aws/emr.js';
+import { ensureDatabase } from '../../src/aws/glue.js';
+import { ensureBucket, getObjectText, uploadIfChanged } from '../../src/aws/s3.js';
+import { callerIdentity } from '../../src/aws/sts.js';
+import { mergeConfig } from '../../src/core/config.js';
+import { planCluster } from '../../src/core/emr-cluster-plan.js';
+import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { startMoto, type MotoServer } from '../helpers/moto-server.js';
+
+/**
+ * The aws/ modules against moto's server, with real SDK clients from aws/clients.ts pointed at it the way a user
+ * would (AWS_ENDPOINT_URL). moto's EMR is partial: no fleets here, steps never finish, no CancelSteps.
+ */
+let moto: MotoServer;
+let clients: AwsClients;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  moto = await startMoto();
+  Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+  delete process.env.AWS_PROFILE;
+  clients = createClients({ env: process.env });
+}, 15 * 60_000);
+
+afterAll(async () => {
+  if (clients) destroyClients(clients);
+  await moto?.stop();
+  process.env = saved;
+});
+
+describe('aws/ against moto server', () => {
+  it('STS: who we are', async () => {
+    expect((await callerIdentity(clients.sts)).account).toBe('123456789012');
+  });
+
+  it('S3: a new bucket is private, encrypted and TLS-only (moto enforces the policy: plain HTTP is denied)', async () => {
+    expect(await ensureBucket(clients.s3, 'labs-it', 'us-east-1')).toBe('created');
+    expect(await ensureBucket(clients.s3, 'labs-it', 'us-east-1')).toBe('exists');
+    const pab = await clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: 'labs-it' }));
+    expect(pab.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    const enc = await clients.s3.send(new GetBucketEncryptionCommand({ Bucket: 'labs-it' }));
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+    expect((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: 'labs-it' }))).Policy).toContain('aws:SecureTransport');
+    await expect(getObjectText(clients.s3, 'labs-it', 'any')).rejects.toThrowError(/access denied/);
+  });
+
+  it('S3: uploads skip unchanged files (multipart for large ones); logs are gunzipped', async () => {
+    // moto serves plain HTTP, which the TLS-only policy above denies: this bucket has no policy.
+    await clients.s3.send(new CreateBucketCommand({ Bucket: 'labs-it-plain' }));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'moto-'));
+    const small = path.join(dir, 'job.py');
+    const big = path.join(dir, 'big.bin');
+    writeFileSync(small, 'print(1)\n');
+    writeFileSync(big, Buffer.alloc(6 * 1024 * 1024, 7));
+    expect(await uploadIfChanged(clients.s3, { bucket: 'labs-it-plain', key: 'ana/job.py', file: small, sha256: 's1' })).toBe('uploaded');
+    expect(await uploadIfChanged(clients.s3, { bucket: 'labs-it-plain', key: 'ana/big.bin', file: big, sha256: 'b1' })).toBe('uploaded');
+    expect(await uploadIfChanged(clients.s3, { bucket: 'labs-it-plain', key: 'ana/big.bin', file: big, sha256: 'b1' })).toBe('unchanged');
+    expect(await uploadIfChanged(clients.s3, { bucket: 'labs-it-plain', key: 'ana/big.bin', file: big, sha256: 'b2' })).toBe('uploaded');
+    expect(await getObjectText(clients.s3, 'labs-it-plain', 'ana/job.py')).toBe('print(1)\n');
+    await clients.s3.send(new PutObjectCommand({ Bucket: 'labs-it-plain', Key: 'logs/stderr.gz', Body: gzipSync('Traceback') }));
+    expect(await getObjectText(clients.s3, 'labs-it-plain', 'logs/stderr.gz')).toBe('Traceback');
+    expect(await getObjectText(clients.s3, 'labs-it-plain', 'missing')).toBeUndefined();
+  });
+
+  it('Glue: the student database is made once', async () => {
+    expect(await ensureDatabase(clients.glue, 'labs_ana', 's3://labs-it/ana/warehouse/')).toBe('created');
+    expect(await ensureDatabase(clients.glue, 'labs_ana', 's3://labs-it/ana/warehouse/')).toBe('exists');
+  });
+
+  it('CloudWatch: EMR metrics by JobFlowId in one GetMetricData call', async () => {
+    const now = new Date();
+    await clients.cloudwatch.send(
+      new PutMetricDataCommand({ Namespace: 'AWS/ElasticMapReduce', MetricData: [{ MetricName: 'IsIdle', Dimensions: [{ Name: 'JobFlowId', Value: 'j-IT' }], Value: 1, Timestamp: new Date(now.getTime() - 60_000) }] }),
+    );
+    const m = await latestClusterMetrics(clients.cloudwatch, ['j-IT'], { now, metrics: ['IsIdle'] });
+    expect(m['j-IT']?.IsIdle).toBe(1);
+  });
+
+  it('EMR (instance groups): a tagged cluster made idempotently, a step added, the cluster terminated', async () => {
+    const config = mergeConfig([{ source: 'it', values: { target: 'emr', student: 'ana' } }]);
+    const input = planCluster({ config, student: 'ana', fleets: false, idempotencyKey: 'it-key', now: new Date(), bucket: 'labs-it' });
+    const { clusterId } = await createClusterIdempotent(clients.emr, input, { lookupDelaysMs: [0] });
+    const again = await createClusterIdempotent(clients.emr, input, { lookupDelaysMs: [0] });
+    expect(again).toEqual({ clusterId, reused: true });
+    const cluster = await describeCluster(clients.emr, clusterId);
+    expect(tagValue(cluster.Tags, TAG.student)).toBe('ana');
+    expect((await findClustersByTags(clients.emr, { [TAG.idempotencyKey]: 'it-key' })).map((c) => c.Id)).toEqual([clusterId]);
+
+    const stepId = await addStep(clients.emr, clusterId, { Name: 'day2-joins:joins r1', ActionOnFailure: 'CONTINUE', HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', 'x.py'] } });
+    expect((await describeStep(clients.emr, clusterId, stepId)).Name).toBe('day2-joins:joins r1');
+    expect((await listSteps(clients.emr, clusterId, ['PENDING', 'RUNNING'])).map((s) => s.Id)).toContain(stepId);
+
+    await terminateClusters(clients.emr, [clusterId]);
+    expect((await describeCluster(clients.emr, clusterId)).Status?.State).toMatch(/^TERMINAT/);
+  });
+});
