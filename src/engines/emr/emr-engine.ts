@@ -87,7 +87,9 @@ export class EmrEngine implements Engine {
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
     this.ctx = await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
     const { bucket } = this.ctx.layout;
-    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, this.ctx.account);
+    // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
+    const owner = this.opts.config.emr.bucket ? undefined : this.ctx.account;
+    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, owner);
     onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
   }
 
