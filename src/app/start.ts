@@ -23,7 +23,7 @@ export interface StartOptions {
 export async function startLab(opts: StartOptions): Promise<RunRecord> {
   const { lab, engine, store, onEvent, signal } = opts;
   const now = opts.now ?? (() => new Date());
-  await engine.prepare(onEvent, signal);
+  await engine.prepare(onEvent, signal, lab);
 
   const runId = newRunId(now());
   const ctx: RunContext = { lab, runId, student: opts.config.student, dir: engine.runDir(lab, runId) };

@@ -1,7 +1,8 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
-import { LabSchema, PLACEHOLDERS, type Lab } from './lab-schema.js';
+import { LabSchema, PLACEHOLDERS, type Lab, type Step } from './lab-schema.js';
+import { isScalaJob, SCALA_PROJECT } from './step-plan.js';
 
 /** What validation needs to know about the world, injected so this module stays pure. */
 export interface LabContext {
@@ -56,6 +57,28 @@ export function parseLab(text: string, ctx: LabContext): Lab {
 
 const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 
+/**
+ * A step's job: a PySpark file, a prebuilt jar, or the Scala Maven project. For the Scala project only its sources
+ * must exist: the jar is a build output (not in git), built by the engine before the lab runs.
+ */
+function checkJob(step: Step, i: number, ctx: LabContext): void {
+  const where = `steps[${i}].job`;
+  if (isScalaJob(step)) {
+    const pom = `${SCALA_PROJECT}/pom.xml`;
+    if (!ctx.projectFileExists(pom)) fail(ctx, where, `${pom} does not exist`, `restore the Scala project under ${SCALA_PROJECT}/`);
+    if (!step.class) fail(ctx, `steps[${i}].class`, 'is required for a Scala job', 'name the main class, e.g. class: labs.KryoLab');
+    return;
+  }
+  if (step.job.startsWith(`${SCALA_PROJECT}/`)) {
+    fail(ctx, where, `name the Scala project, not a file in it (${step.job})`, `use job: ${SCALA_PROJECT} with class: labs.<YourLab>; the engine builds and submits the jar`);
+  }
+  if (!ctx.projectFileExists(step.job)) fail(ctx, where, `${step.job} does not exist`, 'point job at a file under spark-jobs/');
+  const isJar = step.job.endsWith('.jar');
+  if (!isJar && !step.job.endsWith('.py')) fail(ctx, where, `must be a .py file, a .jar or the Scala project ${SCALA_PROJECT}`);
+  if (isJar && !step.class) fail(ctx, `steps[${i}].class`, 'is required for a jar job', 'name the main class, e.g. class: labs.KryoLab');
+  if (!isJar && step.class) fail(ctx, `steps[${i}].class`, 'is only for Scala and jar jobs', 'remove class from this PySpark step');
+}
+
 /** Rules a schema cannot express: cross references, files that must exist, known placeholders. */
 function checkSemantics(lab: Lab, ctx: LabContext): void {
   if (lab.id !== ctx.dirName) {
@@ -68,10 +91,7 @@ function checkSemantics(lab: Lab, ctx: LabContext): void {
   lab.steps.forEach((step, i) => {
     if (names.has(step.name)) fail(ctx, `steps[${i}].name`, `"${step.name}" is used by an earlier step`, 'give each step a unique name');
     names.add(step.name);
-    if (!ctx.projectFileExists(step.job)) fail(ctx, `steps[${i}].job`, `${step.job} does not exist`, 'point job at a file under spark-jobs/');
-    const isJar = step.job.endsWith('.jar') || step.job.startsWith('spark-jobs/scala/');
-    if (!isJar && !step.job.endsWith('.py')) fail(ctx, `steps[${i}].job`, 'must be a .py file or a Scala job under spark-jobs/scala/');
-    if (isJar && !step.class) fail(ctx, `steps[${i}].class`, 'is required for a Scala/jar job', 'name the main class, e.g. labs.Kryo');
+    checkJob(step, i, ctx);
     step.args.forEach((arg, j) => {
       for (const m of arg.matchAll(PLACEHOLDER_RE)) {
         if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {

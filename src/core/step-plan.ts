@@ -3,6 +3,11 @@ import type { Lab, Placeholder, Step } from './lab-schema.js';
 /** Shipped to every PySpark job with --py-files: result.json writer, timers, plan helpers. */
 export const LABKIT = 'spark-jobs/python/labkit.py';
 
+/** The Maven project of the Scala labs: a step names it as its job, with the main class in `class`. */
+export const SCALA_PROJECT = 'spark-jobs/scala';
+/** What that project builds (its pom's fixed finalName): the one jar spark-submit runs for every Scala step. */
+export const SCALA_JAR = 'spark-jobs/scala/target/emr-spark-labs-jobs.jar';
+
 export interface SubmitContext {
   /**
    * local: `--master <master>`, paths on this machine. emr: `--deploy-mode cluster` (EMR's spark-submit
@@ -24,6 +29,16 @@ export interface SubmitContext {
 
 export function isPythonJob(step: Step): boolean {
   return step.job.endsWith('.py');
+}
+
+/** A step of a Scala lab: its job is the Maven project (source), its artifact the jar built from it. */
+export function isScalaJob(step: Pick<Step, 'job'>): boolean {
+  return step.job.replace(/\/+$/, '') === SCALA_PROJECT;
+}
+
+/** The file spark-submit runs for a step: the .py or .jar itself, or the built jar for a Scala step. */
+export function jobArtifact(step: Pick<Step, 'job'>): string {
+  return isScalaJob(step) ? SCALA_JAR : step.job;
 }
 
 export function resolvePlaceholders(arg: string, values: Record<Placeholder, string>): string {
@@ -49,7 +64,7 @@ export function sparkSubmitArgv(lab: Lab, step: Step, ctx: SubmitContext): strin
   if (packages.length) argv.push('--packages', packages.join(','));
   for (const [k, v] of Object.entries(stepConf(lab, step, ctx.engineConf))) argv.push('--conf', `${k}=${v}`);
   if (isPythonJob(step)) argv.push('--py-files', ctx.artifact(LABKIT));
-  argv.push(ctx.artifact(step.job));
+  argv.push(ctx.artifact(jobArtifact(step)));
   for (const arg of step.args) argv.push(resolvePlaceholders(arg, values));
   return argv;
 }
@@ -59,11 +74,14 @@ export function usesS3(step: Step): boolean {
   return step.args.some((a) => a.includes('s3://') || a.includes('{bucket}'));
 }
 
-/** Project files a lab needs on the cluster (or nowhere, locally): jobs and the labkit. */
+/**
+ * Project files a lab needs on the cluster (or nowhere, locally): jobs and the labkit. For a Scala step that is the
+ * built jar, so whoever uploads these must build it first (the local engine's scala-build does).
+ */
 export function labArtifacts(lab: Lab): string[] {
   const files = new Set<string>();
   for (const step of lab.steps) {
-    files.add(step.job);
+    files.add(jobArtifact(step));
     if (isPythonJob(step)) files.add(LABKIT);
   }
   return [...files].sort();

@@ -16,8 +16,11 @@ export interface RunContext {
  */
 export interface Engine {
   readonly target: 'local' | 'emr';
-  /** get ready to run: tools, environments, clusters. Emits 'setup' events. */
-  prepare(onEvent: RunListener, signal: AbortSignal): Promise<void>;
+  /**
+   * get ready to run: tools, environments, clusters, build outputs. Emits 'setup' events. With a lab: what that lab
+   * needs (e.g. the Scala jar only for a lab with a Scala step); without one (`labs setup`): everything.
+   */
+  prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void>;
   /** where a run of this lab lives */
   runDir(lab: Lab, runId: string): string;
   /** the argv the step will run, without running it (`labs plan`, tests) */

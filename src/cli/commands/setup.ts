@@ -6,7 +6,7 @@ import { interruptSignal } from '../signals.js';
 export function registerSetup(program: Command): void {
   program
     .command('setup [target]')
-    .description('install what a target needs; local: check Java 17, build the Python venv with pinned pyspark 3.5.6')
+    .description('install what a target needs; local: check Java 17, build the Python venv with pinned pyspark 3.5.6 and the Scala jobs\' jar')
     .action(async (target: string | undefined) => {
       if (target !== undefined && target !== 'local') throw new InputError(`setup knows "local", not "${target}"`, 'labs setup local');
       const [{ loadConfig }, { createEngine }] = await Promise.all([import('../../app/config-store.js'), import('../../app/engines.js')]);
@@ -19,6 +19,7 @@ export function registerSetup(program: Command): void {
       if (live) ({ onEvent, finish } = (await import('../../ui/render-run.js')).renderRun());
       const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping setup; the half-made venv is removed\n'));
       try {
+        // No lab: prepare everything, the Scala jar included (built only if its sources changed).
         await engine.prepare(onEvent, signal);
       } finally {
         dispose();

@@ -5,11 +5,12 @@ import { diagnose } from '../../core/diagnose.js';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab-schema.js';
 import type { RunListener, StepRecord } from '../../core/run-record.js';
-import { sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
+import { isScalaJob, sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
 import type { Engine, RunContext } from '../engine.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
+import { ensureScalaJar } from './scala-build.js';
 import { runProcess } from './spark-process.js';
 import { LOCAL_BUCKET, LOCAL_MAGIC_COMMITTER_CONF, S3A_EXCLUDES, S3A_PACKAGES, s3aConf, startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { readProgress } from './spark-rest.js';
@@ -36,12 +37,20 @@ export class LocalEngine implements Engine {
     this.env = opts.env ?? process.env;
   }
 
-  /** Java 17 and the venv, installing it on first use (with progress). */
-  async prepare(onEvent: RunListener, signal: AbortSignal): Promise<void> {
+  /**
+   * Java 17 and the venv, installing it on first use (with progress); the Scala jobs' jar when the lab has a Scala
+   * step, or always without a lab (`labs setup local`), rebuilt only when its sources changed. The venv comes first:
+   * its spark-submit runs the jar too.
+   */
+  async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
     requireJava(this.env);
     const reqs = requirementsFile(this.opts.projectRoot);
     const env = venvFor(this.opts.cacheDir, reqs, this.opts.config.local.python);
-    this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, (message) => onEvent({ type: 'setup', message }), signal);
+    const onProgress = (message: string) => onEvent({ type: 'setup', message });
+    this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, onProgress, signal);
+    if (!lab || lab.steps.some(isScalaJob)) {
+      await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress, signal, env: this.env });
+    }
   }
 
   runDir(lab: Lab, runId: string): string {

@@ -5,7 +5,7 @@ import { formatPath, parseLab, type LabContext } from '../../../src/core/lab-val
 const ctx = (over: Partial<LabContext> = {}): LabContext => ({
   file: 'labs/day2-joins/lab.yaml',
   dirName: 'day2-joins',
-  projectFileExists: (p) => p === 'spark-jobs/python/day2_joins.py' || p === 'spark-jobs/scala/target/labs.jar',
+  projectFileExists: (p) => ['spark-jobs/python/day2_joins.py', 'spark-jobs/jars/tool.jar', 'spark-jobs/scala', 'spark-jobs/scala/pom.xml'].includes(p),
   labFileExists: (p) => p === 'data/orders.csv',
   ...over,
 });
@@ -92,8 +92,38 @@ describe('parseLab', () => {
   it('rejects duplicate step names and a jar step without a class', () => {
     const dup = good.replace('checks:', `  - name: joins\n    job: spark-jobs/python/day2_joins.py\nchecks:`);
     expect(errorOf(dup).message).toContain('steps[1].name: "joins" is used by an earlier step');
-    const jar = good.replace('spark-jobs/python/day2_joins.py', 'spark-jobs/scala/target/labs.jar');
-    expect(errorOf(jar).message).toContain('steps[0].class: is required');
+    const jar = good.replace('spark-jobs/python/day2_joins.py', 'spark-jobs/jars/tool.jar');
+    expect(errorOf(jar).message).toContain('steps[0].class: is required for a jar job');
+  });
+
+  it('accepts a Scala step: the Maven project plus a class, with no built jar needed', () => {
+    const scala = good.replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/scala\n    class: labs.KryoLab');
+    const lab = parseLab(scala, ctx());
+    expect(lab.steps[0]).toMatchObject({ job: 'spark-jobs/scala', class: 'labs.KryoLab' });
+    // Nothing under target/ exists in this context: validation must not ask for the jar.
+    expect(parseLab(scala.replace('job: spark-jobs/scala', 'job: spark-jobs/scala/'), ctx()).steps[0]!.class).toBe('labs.KryoLab');
+  });
+
+  it('requires a class for a Scala step and the project to exist', () => {
+    const noClass = good.replace('spark-jobs/python/day2_joins.py', 'spark-jobs/scala');
+    const e = errorOf(noClass);
+    expect(e.message).toBe('labs/day2-joins/lab.yaml: steps[0].class: is required for a Scala job');
+    expect(e.hint).toMatch(/labs\.KryoLab/);
+    const scala = good.replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/scala\n    class: labs.KryoLab');
+    const noProject = errorOf(scala, ctx({ projectFileExists: () => false }));
+    expect(noProject.message).toContain('steps[0].job: spark-jobs/scala/pom.xml does not exist');
+  });
+
+  it('points a job at a file inside the Scala project back to the project', () => {
+    const inside = good.replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/scala/target/emr-spark-labs-jobs.jar\n    class: labs.KryoLab');
+    const e = errorOf(inside);
+    expect(e.message).toContain('steps[0].job: name the Scala project, not a file in it');
+    expect(e.hint).toContain('job: spark-jobs/scala');
+  });
+
+  it('rejects a class on a PySpark step', () => {
+    const py = good.replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/python/day2_joins.py\n    class: labs.X');
+    expect(errorOf(py).message).toContain('steps[0].class: is only for Scala and jar jobs');
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../../src/core/lab-schema.js';
 import { LabSchema } from '../../../src/core/lab-schema.js';
-import { labArtifacts, sparkSubmitArgv, type SubmitContext } from '../../../src/core/step-plan.js';
+import { labArtifacts, SCALA_JAR, sparkSubmitArgv, type SubmitContext } from '../../../src/core/step-plan.js';
 
 const lab: Lab = LabSchema.parse({
   id: 'day2-joins',
@@ -65,5 +65,53 @@ describe('sparkSubmitArgv', () => {
 
   it('lists the artifacts a lab ships', () => {
     expect(labArtifacts(lab)).toEqual(['spark-jobs/python/day2_joins.py', 'spark-jobs/python/labkit.py']);
+  });
+
+  const kryo: Lab = LabSchema.parse({
+    id: 'day2-kryo',
+    day: 2,
+    title: 'Kryo',
+    topics: ['Serialization strategies: Using Kyro'],
+    steps: [
+      { name: 'java', job: 'spark-jobs/scala', class: 'labs.KryoLab', args: ['--out', '{out}', '--mode', 'java'], conf: { 'spark.serializer': 'org.apache.spark.serializer.JavaSerializer' } },
+      { name: 'kryo', job: 'spark-jobs/scala', class: 'labs.KryoLab', args: ['--out', '{out}', '--java-result', '{run}/java/result.json'] },
+    ],
+  });
+
+  it('submits a Scala step as the built jar with --class and no --py-files', () => {
+    const argv = sparkSubmitArgv(kryo, kryo.steps[0]!, local);
+    expect(argv).toEqual([
+      'spark-submit',
+      '--master',
+      'local[*]',
+      '--name',
+      'day2-kryo:java',
+      '--class',
+      'labs.KryoLab',
+      '--conf',
+      'spark.ui.port=4040',
+      '--conf',
+      'spark.sql.shuffle.partitions=200',
+      '--conf',
+      'spark.serializer=org.apache.spark.serializer.JavaSerializer',
+      `/repo/${SCALA_JAR}`,
+      '--out',
+      '/home/runs/r1/java',
+      '--mode',
+      'java',
+    ]);
+    expect(argv).not.toContain('--py-files');
+  });
+
+  it('gives a Scala step the same argv shape on EMR, the jar as an S3 artifact', () => {
+    const onEmr = sparkSubmitArgv(kryo, kryo.steps[1]!, emr);
+    const onLocal = sparkSubmitArgv(kryo, kryo.steps[1]!, local);
+    expect(onEmr.slice(-5)).toEqual([`s3://bucket/ana/artifacts/${SCALA_JAR}`, '--out', 's3://bucket/ana/runs/r1/kryo', '--java-result', 's3://bucket/ana/runs/r1/java/result.json']);
+    expect(onEmr.slice(3, 7)).toEqual(['--name', 'day2-kryo:kryo', '--class', 'labs.KryoLab']);
+    expect(onLocal.slice(3, 7)).toEqual(onEmr.slice(3, 7));
+  });
+
+  it('lists the built jar, once, as the artifact of a Scala lab', () => {
+    expect(labArtifacts(kryo)).toEqual([SCALA_JAR]);
   });
 });
