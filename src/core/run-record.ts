@@ -18,6 +18,8 @@ export interface StepRecord {
   uiUrl?: string | undefined;
   /** stdout/stderr of the step (local paths) */
   logs?: { stdout: string; stderr: string } | undefined;
+  /** on EMR: where the step ran, so `labs logs` can read its log from the cluster's LogUri later */
+  emr?: { clusterId: string; stepId: string; logUri: string } | undefined;
   failure?: Diagnosis | undefined;
 }
 

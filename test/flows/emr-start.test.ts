@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { emrStepLog } from '../../src/app/emr/step-log.js';
 import { startLab } from '../../src/app/start.js';
+import { connect } from '../../src/engines/emr/emr-context.js';
 import { TAG, tagValue } from '../../src/core/emr-tags.js';
 import { EnvironmentError, InterruptedError } from '../../src/core/errors.js';
 import type { Lab } from '../../src/core/lab-schema.js';
@@ -170,5 +173,16 @@ describe('labs start --target emr, on a fake EMR', () => {
     expect(run.state).toBe('COMPLETED');
     expect(fake.databases.has('labs_ana')).toBe(true);
     expect(fake.activeClusters()[0]!.input.Configurations?.[0]?.Classification).toBe('spark-hive-site');
+  });
+
+  it('`labs logs` reads a step log from LogUri later: the run record says where the step ran', async () => {
+    fake = new FakeAws({ stepOutcome: () => resultOf('BroadcastHashJoin') });
+    const { run } = await start();
+    const step = run.steps[0]!;
+    expect(step.emr).toMatchObject({ clusterId: expect.stringMatching(/^j-/), stepId: expect.stringMatching(/^s-/), logUri: `s3://${BUCKET}/ana/logs/` });
+    fake.putObject(BUCKET, `ana/logs/${step.emr!.clusterId}/steps/${step.emr!.stepId}/stdout.gz`, gzipSync('rows: 42\n'));
+    const ctx = await connect(emrConfig(), { clients: fake.clients });
+    expect(await emrStepLog(ctx, step, 'stdout')).toBe('rows: 42\n');
+    await expect(emrStepLog(ctx, step, 'stderr')).rejects.toThrowError(/not in s3:.* yet/);
   });
 });

@@ -158,6 +158,7 @@ export class EmrEngine implements Engine {
       out: s3Uri(ctx.layout.bucket, stepPrefix(ctx.layout, run.lab.id, run.runId, step.name)),
     };
     const stepId = await addStep(ctx.clients.emr, clusterId, planned);
+    record.emr = { clusterId, stepId, logUri };
     onEvent({ type: 'setup', message: `step ${step.name} (${stepId}) queued on ${clusterId}` });
 
     let final: EmrStep;
