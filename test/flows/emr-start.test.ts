@@ -186,3 +186,19 @@ describe('labs start --target emr, on a fake EMR', () => {
     await expect(emrStepLog(ctx, step, 'stderr')).rejects.toThrowError(/not in s3:.* yet/);
   });
 });
+
+describe('labs cluster up', () => {
+  it('makes the bucket its LogUri needs, then a tagged base cluster with auto-termination, and reuses it', async () => {
+    const { clusterUp } = await import('../../src/app/emr/clusters.js');
+    fake = new FakeAws();
+    const config = emrConfig();
+    const ctx = await connect(config, { clients: fake.clients });
+    const wait = { maxWaitTime: 5, minDelay: 0.001, maxDelay: 0.002 };
+    const first = await clusterUp(ctx, config, { fleets: true, now: new Date(), wait, onMessage: () => {} });
+    expect(first).toMatchObject({ created: true, cluster: { state: 'WAITING', fleets: true } });
+    expect(fake.buckets.has(BUCKET)).toBe(true);
+    expect(fake.activeClusters()[0]!.input.AutoTerminationPolicy?.IdleTimeout).toBe(3600);
+    const again = await clusterUp(ctx, config, { fleets: true, now: new Date(), wait, onMessage: () => {} });
+    expect(again).toMatchObject({ created: false, cluster: { id: first.cluster.id } });
+  });
+});

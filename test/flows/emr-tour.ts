@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { clusterStatus, expiredClusters, sparkUi, stopLab, studentClusters, terminate } from '../../src/app/emr/clusters.js';
+import { clusterStatus, clusterUp, expiredClusters, sparkUi, stopLab, studentClusters, terminate } from '../../src/app/emr/clusters.js';
 import { startLab } from '../../src/app/start.js';
 import { ensureBucket, uploadIfChanged } from '../../src/aws/s3.js';
 import { connect } from '../../src/engines/emr/emr-context.js';
@@ -44,6 +44,11 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   await terminate(slowCtx, (await studentClusters(slowCtx, config)).map((c) => c.id));
   await expiredClusters(slowCtx, config, new Date(Date.now() + 48 * 3600_000));
 
+  // `labs cluster up` in a fresh account: bucket first (the LogUri lives there), then the course's base cluster.
+  const fresh = new FakeAws();
+  const freshCtx = await connect(config, { clients: fresh.clients });
+  await clusterUp(freshCtx, config, { fleets: false, now: new Date(), wait: { maxWaitTime: 5, minDelay: 0.001, maxDelay: 0.002 }, onMessage: () => {} });
+
   // A bucket that cannot be secured is removed; a multipart upload that fails is aborted.
   const broken = new FakeAws();
   broken.mock.stubs.s3.on(PutBucketPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
@@ -51,7 +56,7 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   broken.throttle.set('UploadPart', 100);
   await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
 
-  for (const f of [fake, slow, broken]) {
+  for (const f of [fake, slow, fresh, broken]) {
     calls.push(...f.mock.calls());
     f.mock.restore();
   }

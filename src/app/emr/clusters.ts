@@ -4,6 +4,7 @@ import { TAG, tagValue, isExpired, CREATED_BY } from '../../core/emr-tags.js';
 import { InputError } from '../../core/errors.js';
 import { latestClusterMetrics } from '../../aws/cloudwatch.js';
 import { ACTIVE_STATES, cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';
+import { ensureBucket } from '../../aws/s3.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
 import { ensureCluster, findStudentClusters } from '../../engines/emr/cluster.js';
 import type { EmrContext } from '../../engines/emr/emr-context.js';
@@ -38,6 +39,8 @@ export function viewOf(c: Cluster): ClusterView {
 }
 
 export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
+  // The cluster's LogUri is in the student's bucket: it must exist before EMR writes there.
+  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account);
   const { cluster, created } = await ensureCluster(ctx, { config, student: ctx.layout.student, fleets: o.fleets, now: o.now, wait: o.wait, onMessage: o.onMessage });
   return { cluster: viewOf(cluster), created };
 }
