@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { clusterStatus, clusterUp, expiredClusters, sparkUi, stopLab, studentClusters, terminate } from '../../src/app/emr/clusters.js';
 import { startLab } from '../../src/app/start.js';
+import { idleTimeoutSeconds, instanceShape, recentSteps } from '../../src/aws/emr-dashboard.js';
 import { ensureBucket, uploadIfChanged } from '../../src/aws/s3.js';
 import { connect } from '../../src/engines/emr/emr-context.js';
 import { FakeAws } from '../helpers/fake-aws.js';
@@ -11,8 +12,8 @@ import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from 
 
 /**
  * Every path the tool takes through AWS, once, on the fake: cold and warm starts (groups and fleets, a Glue lab,
- * a large multipart upload), a failing step, Ctrl-C, cluster status/down, stop, the UI links live and persistent,
- * gc, and a bucket rolled back. The requests it records are what the IAM policy and the conformance test check.
+ * a large multipart upload), a failing step, Ctrl-C, cluster up/status/down, stop, the UI links live and persistent,
+ * gc, the dashboard's reads, and a bucket rolled back. The requests it records are what the IAM policy and the conformance test check.
  */
 export async function tourRequests(): Promise<RecordedCall[]> {
   const calls: RecordedCall[] = [];
@@ -29,6 +30,12 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   const ctx = await connect(config, { clients: fake.clients });
   await clusterStatus(ctx, config, new Date());
   await sparkUi(ctx, config);
+  // The dashboard's own reads, on a groups and a fleets cluster.
+  for (const c of await studentClusters(ctx, config)) {
+    await recentSteps(fake.clients.emr, c.id);
+    await instanceShape(fake.clients.emr, c.id);
+    await idleTimeoutSeconds(fake.clients.emr, c.id);
+  }
   const [first] = await studentClusters(ctx, config);
   fake.terminate(first!.id);
   await sparkUi(ctx, config, first!.id);

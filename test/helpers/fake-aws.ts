@@ -6,7 +6,10 @@ import {
   CreatePersistentAppUICommand,
   DescribeClusterCommand,
   DescribeStepCommand,
+  GetAutoTerminationPolicyCommand,
   GetOnClusterAppUIPresignedURLCommand,
+  ListInstanceFleetsCommand,
+  ListInstanceGroupsCommand,
   GetPersistentAppUIPresignedURLCommand,
   ListClustersCommand,
   ListStepsCommand,
@@ -276,6 +279,21 @@ export class FakeAws {
       return {};
     });
     emr.on(GetOnClusterAppUIPresignedURLCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ PresignedURLReady: true, PresignedURL: `https://p-${ClusterId}.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret` }));
+    // What the dashboard reads: shape and auto-termination as the cluster was asked for.
+    emr.on(ListInstanceGroupsCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      const groups = this.clusters.get(ClusterId)!.input.Instances?.InstanceGroups;
+      if (!groups) throw new AwsError('InvalidRequestException', 'Instance fleets and instance groups are mutually exclusive.', 400);
+      return { InstanceGroups: groups.map((g) => ({ InstanceGroupType: g.InstanceRole, InstanceType: g.InstanceType, RequestedInstanceCount: g.InstanceCount, RunningInstanceCount: g.InstanceCount })) };
+    });
+    emr.on(ListInstanceFleetsCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({
+      InstanceFleets: (this.clusters.get(ClusterId)!.input.Instances?.InstanceFleets ?? []).map((f) => ({
+        InstanceFleetType: f.InstanceFleetType,
+        InstanceTypeSpecifications: f.InstanceTypeConfigs?.map((t) => ({ InstanceType: t.InstanceType })),
+        ProvisionedOnDemandCapacity: f.TargetOnDemandCapacity,
+        ProvisionedSpotCapacity: f.TargetSpotCapacity,
+      })),
+    }));
+    emr.on(GetAutoTerminationPolicyCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ AutoTerminationPolicy: this.clusters.get(ClusterId)!.input.AutoTerminationPolicy }));
     emr.on(CreatePersistentAppUICommand).callsFake(() => ({ PersistentAppUIId: 'p-ui-1' }));
     emr.on(GetPersistentAppUIPresignedURLCommand).callsFake(() => ({ PresignedURLReady: true, PresignedURL: 'https://p-ui-1.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret' }));
 
