@@ -1,16 +1,22 @@
+import { evaluateChecks, type Answers } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
 import { runState, type RunRecord } from '../core/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
-import { runChecks } from './start.js';
 
-/** Re-evaluate a lab's checks on its latest run (e.g. after the lab.yaml's checks changed) and save them. */
-export async function checkLatest(lab: Lab, engine: Engine, store: RunStore): Promise<RunRecord> {
+/**
+ * Re-evaluate a lab's checks on its latest run (e.g. after the lab.yaml's checks changed) and save them.
+ * `answers` (from --answer) grades the lab's answer checks; without it they stay pending.
+ */
+export async function checkLatest(lab: Lab, engine: Engine, store: RunStore, answers?: Answers): Promise<RunRecord> {
   const run = store.latest(lab.id);
   if (!run) throw new InputError(`${lab.id} has no run yet`, `run it first: labs start ${lab.id}`);
   if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish, or `labs status` to watch it');
-  run.checks = await runChecks(lab, engine, { lab, runId: run.runId, student: run.student, dir: run.dir });
+  const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
+  const results = new Map<string, unknown>();
+  for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
+  run.checks = evaluateChecks(lab, results, answers);
   run.state = runState(run.steps, run.checks);
   store.save(run);
   return run;

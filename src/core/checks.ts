@@ -1,4 +1,5 @@
 import { CHECK_OPERATORS, type CheckOperator } from './check-operators.js';
+import { InputError } from './errors.js';
 import type { Check, Lab } from './lab-schema.js';
 
 export interface CheckResult {
@@ -11,7 +12,17 @@ export interface CheckResult {
   /** the condition, e.g. ">= 2" or "= BroadcastHashJoin" */
   expected: string;
   explain?: string | undefined;
+  /**
+   * An answer check evaluated without any answers (`labs start`, or `labs check` without --answer): not graded
+   * yet, so it does not fail the run (passed is true) and reporters show it as pending.
+   */
+  pending?: true | undefined;
 }
+
+/** Student answers for a lab's answer checks (`labs check <lab> --answer key=value,...`), by answer name. */
+export type Answers = ReadonlyMap<string, string>;
+
+export const PENDING_ANSWER = 'pending: answer with labs check --answer';
 
 /** Read `a.b[2].c` from a parsed result.json. */
 export function readPath(source: unknown, path: string): unknown {
@@ -78,6 +89,55 @@ export function evaluateCheck(check: Check, step: string, result: unknown): Chec
   return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain };
 }
 
+const normalise = (v: unknown) => String(v).trim().toLowerCase();
+
+/**
+ * Grade an answer check: the student's answer against the value at the check's path (trimmed, case-insensitive;
+ * any element of an array). Without answers at all the check is pending; with answers but none for this name,
+ * it fails. The known value is never put in the result: it is the answer.
+ */
+export function evaluateAnswer(check: Check & { answer: string }, step: string, result: unknown, answers: Answers | undefined, lab?: string): CheckResult {
+  const base = { name: check.name, step, path: check.path, expected: `the correct ${check.answer}` };
+  if (!answers) return { ...base, passed: true, pending: true, actual: PENDING_ANSWER, explain: check.explain };
+  const given = answers.get(check.answer);
+  if (given === undefined) {
+    return { ...base, passed: false, actual: 'no answer', explain: `give it with: labs check ${lab ?? '<lab>'} --answer ${check.answer}=<your answer>` };
+  }
+  const known = readPath(result, check.path);
+  const candidates = known === undefined || known === null ? [] : Array.isArray(known) ? known : [known];
+  const passed = candidates.some((k) => normalise(k) === normalise(given));
+  return { ...base, passed, actual: given, explain: check.explain };
+}
+
+/**
+ * Parse `--answer key=value,key2=value2` (values are trimmed; a value may not contain a comma). Throws InputError on
+ * anything malformed, a repeated key, or a key none of the lab's checks asks for.
+ */
+export function parseAnswers(text: string, lab?: Lab): Map<string, string> {
+  const usage = 'write it as --answer name=value,name2=value2';
+  const answers = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const m = /^\s*([a-z][a-z0-9_-]*)\s*=(.*)$/i.exec(part);
+    const value = m?.[2]?.trim();
+    if (!m || !value) throw new InputError(`--answer: "${part.trim()}" is not name=value`, usage);
+    const key = m[1]!.toLowerCase();
+    if (answers.has(key)) throw new InputError(`--answer: ${key} is given twice`, usage);
+    answers.set(key, value);
+  }
+  if (lab) {
+    const asked = [...new Set(lab.checks.flatMap((c) => (c.answer ? [c.answer] : [])))];
+    for (const key of answers.keys()) {
+      if (!asked.includes(key)) {
+        throw new InputError(
+          `--answer: ${lab.id} asks for no answer named "${key}"`,
+          asked.length ? `it asks for: ${asked.join(', ')}` : `${lab.id} has no answer checks`,
+        );
+      }
+    }
+  }
+  return answers;
+}
+
 /** The step whose result.json a check reads: the one it names, else the last. */
 export function checkStep(lab: Lab, check: Check): string {
   return check.step ?? lab.steps.at(-1)!.name;
@@ -85,11 +145,13 @@ export function checkStep(lab: Lab, check: Check): string {
 
 /**
  * Run every check of a lab. `results` maps step name to its parsed result.json; a step with no result
- * (it failed or never ran) makes its checks fail with actual = undefined rather than throw.
+ * (it failed or never ran) makes its checks fail with actual = undefined rather than throw. `answers` grades the
+ * lab's answer checks; without it they are pending.
  */
-export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>): CheckResult[] {
+export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>, answers?: Answers): CheckResult[] {
   return lab.checks.map((check) => {
     const step = checkStep(lab, check);
+    if (check.answer !== undefined) return evaluateAnswer({ ...check, answer: check.answer }, step, results.get(step), answers, lab.id);
     return evaluateCheck(check, step, results.get(step));
   });
 }

@@ -75,12 +75,22 @@ export const CheckSchema = z
     notContains: z.string().optional(),
     matches: z.string().optional().describe('regular expression the value must match'),
     exists: z.boolean().optional(),
+    answer: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/, 'an answer name is lowercase, e.g. "stage"')
+      .optional()
+      .describe(
+        'grade a student\'s answer instead of a measurement: the check passes when the answer given as ' +
+          '`labs check <lab> --answer <name>=<value>` equals the value at `path` (compared as trimmed, case-insensitive ' +
+          'text; when that value is an array, any element matches). Takes no operator. `labs start` reports it as ' +
+          'pending, not failed',
+      ),
     explain: z.string().optional().describe('what a failure means, shown to the student'),
   })
   .strict()
   .refine(
-    (c) => CHECK_OPERATORS.some((op) => c[op] !== undefined),
-    { message: `a check needs at least one of: ${CHECK_OPERATORS.join(', ')}` },
+    (c) => (c.answer === undefined) === CHECK_OPERATORS.some((op) => c[op] !== undefined),
+    { message: `a check needs at least one of: ${CHECK_OPERATORS.join(', ')}; or answer, alone` },
   );
 export type Check = z.infer<typeof CheckSchema>;
 

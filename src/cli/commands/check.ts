@@ -6,9 +6,11 @@ export function registerCheck(program: Command): void {
   program
     .command('check <lab>')
     .description("evaluate a lab's checks on its latest run")
+    .option('--answer <name=value,...>', "grade your answers to the lab's questions, e.g. --answer key=k7,stage=3")
     .option('--json', 'print the checks as one JSON document')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { checkLatest }, { runsDir }, { checkLine, summaryLine }] = await Promise.all([
+    .action(async (id: string, opts: { json?: boolean; answer?: string }) => {
+      const [{ parseAnswers }, { loadLab }, { loadConfig }, { createEngine }, { RunStore }, { checkLatest }, { runsDir }, { checkLine, summaryLine }] = await Promise.all([
+        import('../../core/checks.js'),
         import('../../app/lab-catalog.js'),
         import('../../app/config-store.js'),
         import('../../app/engines.js'),
@@ -18,10 +20,11 @@ export function registerCheck(program: Command): void {
         import('../reporters/plain.js'),
       ]);
       const lab = loadLab(id);
+      const answers = opts.answer === undefined ? undefined : parseAnswers(opts.answer, lab);
       const store = new RunStore(runsDir());
       const latest = store.latest(id);
       const engine = createEngine(loadConfig(latest ? { target: latest.target } : {}));
-      const run = await checkLatest(lab, engine, store);
+      const run = await checkLatest(lab, engine, store, answers);
       if (opts.json) printJson({ lab: id, runId: run.runId, state: run.state, checks: run.checks });
       else {
         for (const r of run.checks ?? []) line(checkLine(r));

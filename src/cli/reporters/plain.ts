@@ -19,15 +19,18 @@ export function stepEndLines(step: StepRecord): string[] {
 }
 
 export function checkLine(r: CheckResult): string {
+  if (r.pending) return `${c.yellow('?')} ${r.name}: ${c.dim(String(r.actual))}`;
   const mark = r.passed ? c.green('✓') : c.red('✗');
   return `${mark} ${r.name}: ${formatActual(r.actual)} ${c.dim(`(expected ${r.expected})`)}${!r.passed && r.explain ? `\n    ${r.explain}` : ''}`;
 }
 
 export function summaryLine(run: RunRecord): string {
   const checks = run.checks ?? [];
-  const passed = checks.filter((x) => x.passed).length;
+  const pending = checks.filter((x) => x.pending).length;
+  const graded = checks.length - pending;
+  const passed = checks.filter((x) => x.passed && !x.pending).length;
   const label = run.state === 'COMPLETED' ? c.green('PASSED') : run.state === 'CANCELLED' ? c.yellow('STOPPED') : c.red('FAILED');
-  return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${checks.length} checks passed`;
+  return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${graded} checks passed${pending ? `, ${pending} pending (answer with labs check ${run.lab} --answer)` : ''}`;
 }
 
 /** Plain lines on stderr (stdout stays free for --json): for pipes, CI logs and dumb terminals. */
