@@ -169,8 +169,8 @@ export type DashboardEvent =
   | { type: 'tick'; now: number }
   /** keys: the rows of the list being moved through, as currently shown (sorted, filtered) */
   | { type: 'move'; by: number; keys: readonly string[] }
-  /** enter: open the selected row */
-  | { type: 'open' }
+  /** enter: open the row on screen as selected (the first one while nothing was chosen) */
+  | { type: 'open'; key: string | undefined }
   /** escape: close the innermost open thing */
   | { type: 'close' }
   /** no key: the next sort key */
@@ -212,11 +212,14 @@ function withSpark(local: LocalView, s: SparkSnapshot | undefined, cap: number):
   return { ...local, spark: s, history };
 }
 
+/** The selected key among the rows shown: the chosen one while it is there, else the first row. */
+export function effectiveKey(current: string | undefined, keys: readonly string[]): string | undefined {
+  return current !== undefined && keys.includes(current) ? current : keys[0];
+}
+
 /** Move the selection by `by` within `keys` (the rows as currently shown), clamped at both ends. */
 function moved(current: string | undefined, by: number, keys: readonly string[]): string | undefined {
-  if (!keys.length) return undefined;
-  const at = current === undefined ? -1 : keys.indexOf(current);
-  const from = at < 0 ? (by > 0 ? -1 : keys.length) : at;
+  const from = Math.max(0, keys.indexOf(effectiveKey(current, keys) ?? ''));
   return keys[Math.min(keys.length - 1, Math.max(0, from + by))];
 }
 
@@ -271,8 +274,9 @@ export function reduceDashboard(s: DashboardState, e: DashboardEvent): Dashboard
         ? { ...s, ui: { ...s.ui, selectedCluster: moved(s.ui.selectedCluster, e.by, e.keys) } }
         : { ...s, ui: { ...s.ui, selectedStep: moved(s.ui.selectedStep, e.by, e.keys) } };
     case 'open':
-      if (movesClusters(s)) return s.ui.selectedCluster ? { ...s, ui: { ...s.ui, openCluster: s.ui.selectedCluster, selectedStep: undefined } } : s;
-      return s.ui.selectedStep ? { ...s, ui: { ...s.ui, stepOpen: true } } : s;
+      if (e.key === undefined) return s;
+      if (movesClusters(s)) return { ...s, ui: { ...s.ui, selectedCluster: e.key, openCluster: e.key, selectedStep: undefined } };
+      return { ...s, ui: { ...s.ui, selectedStep: e.key, stepOpen: true } };
     case 'close':
       if (s.ui.stepOpen) return { ...s, ui: { ...s.ui, stepOpen: false } };
       return { ...s, ui: { ...s.ui, openCluster: undefined, selectedStep: undefined } };

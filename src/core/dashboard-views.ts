@@ -9,6 +9,7 @@ import {
   type DashboardState,
   type MetricDef,
   type StepInfo,
+  effectiveKey,
   movesClusters,
 } from './dashboard-state.js';
 import type { RunRecord } from './run-record.js';
@@ -297,6 +298,11 @@ export function panelInView(s: DashboardState): StudentPanel | undefined {
 export function selectableKeys(s: DashboardState): string[] {
   if (movesClusters(s)) return cohortRows(s).rows.map((r) => r.key);
   return panelInView(s)?.steps.map((st) => st.key) ?? [];
+}
+
+/** The row shown as selected on the current screen (a cluster in the cohort table, else a step). */
+export function selectedKey(s: DashboardState): string | undefined {
+  return effectiveKey(movesClusters(s) ? s.ui.selectedCluster : s.ui.selectedStep, selectableKeys(s));
 }
 
 /** The step whose details are open, if any. */

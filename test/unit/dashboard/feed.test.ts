@@ -4,7 +4,7 @@ import { localSource } from '../../../src/app/dashboard-local-source.js';
 import { poll, refreshIntervalMs, refreshOnce } from '../../../src/app/dashboard-feed.js';
 import { initialDashboardState, reduceDashboard, type DashboardEvent, type DashboardState } from '../../../src/core/dashboard-state.js';
 import { cohortRows, studentPanel } from '../../../src/core/dashboard-views.js';
-import type { RunRecord } from '../../../src/core/run-record.js';
+import { localRun } from './fixtures.js';
 import { COHORT, COURSE, fakeCohort, naiveCalls, type FakeCohort } from '../../helpers/fake-cohort.js';
 
 let fake: FakeCohort | undefined;
@@ -94,16 +94,7 @@ describe('EMR dashboard feed: a fixed API budget per refresh', () => {
 });
 
 describe('local dashboard feed', () => {
-  const run: RunRecord = {
-    lab: 'day2-joins',
-    runId: 'r1',
-    target: 'local',
-    student: 'ana',
-    state: 'RUNNING',
-    startedAt: new Date().toISOString(),
-    dir: '/tmp/r1',
-    steps: [{ name: 'joins', state: 'RUNNING', argv: [], out: '', uiUrl: 'http://127.0.0.1:4040' }],
-  };
+  const run = localRun({ startedAt: new Date().toISOString(), steps: [{ name: 'joins', state: 'RUNNING', argv: [], out: '', uiUrl: 'http://127.0.0.1:4040' }] });
 
   it('reads jobs, stages and executors from the running step\'s Spark UI', async () => {
     const urls: string[] = [];

@@ -1,3 +1,4 @@
+import type { RunRecord } from '../../../src/core/run-record.js';
 import { initialDashboardState, reduceDashboard, type ClusterInfo, type DashboardEvent, type DashboardState, type StepInfo } from '../../../src/core/dashboard-state.js';
 
 export const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -18,4 +19,22 @@ export const SMALL = [
 
 export function stateAfter(events: DashboardEvent[], mode: 'student' | 'cohort' = 'cohort', target: 'emr' | 'local' = 'emr'): DashboardState {
   return events.reduce(reduceDashboard, initialDashboardState({ mode, target, label: mode === 'cohort' ? 'fall-27' : 'ana', now: T0 }));
+}
+
+/** A local run of day2-joins: generate done, joins running with its Spark UI. */
+export function localRun(o: Partial<RunRecord> = {}): RunRecord {
+  return {
+    lab: 'day2-joins',
+    runId: 'r1',
+    target: 'local',
+    student: 'ana',
+    state: 'RUNNING',
+    startedAt: new Date(T0).toISOString(),
+    dir: '/tmp/r1',
+    steps: [
+      { name: 'generate', state: 'COMPLETED', argv: ['spark-submit', 'gen.py'], out: '', seconds: 12 },
+      { name: 'joins', state: 'RUNNING', argv: [], out: '', startedAt: new Date(T0 + 12_000).toISOString(), uiUrl: 'http://127.0.0.1:4040' },
+    ],
+    ...o,
+  };
 }

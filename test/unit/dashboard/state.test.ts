@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { costBetween, hourlyCost } from '../../../src/core/dashboard-cost.js';
 import { formatDuration, formatUsd } from '../../../src/core/dashboard-format.js';
 import { reduceDashboard } from '../../../src/core/dashboard-state.js';
-import { clusterPanel, cohortRows, idleSecondsLeft, localPanel, openStep, selectableKeys, studentPanel } from '../../../src/core/dashboard-views.js';
+import { clusterPanel, cohortRows, idleSecondsLeft, localPanel, openStep, selectableKeys, selectedKey, studentPanel } from '../../../src/core/dashboard-views.js';
 import { sparkline } from '../../../src/core/sparkline.js';
 import { summarizeSpark } from '../../../src/core/spark-metrics.js';
-import type { RunRecord } from '../../../src/core/run-record.js';
-import { cluster, min, SMALL, stateAfter, step, T0 } from './fixtures.js';
+import { cluster, localRun, min, SMALL, stateAfter, step, T0 } from './fixtures.js';
 
 describe('sparkline', () => {
   it('scales from 0 to the maximum, one bar per value, last `width` values', () => {
@@ -71,7 +70,7 @@ describe('dashboard reducer', () => {
     expect(totals).toMatchObject({ students: 3, shown: 3, live: 2, running: 1, idle: 1, checked: 2, passed: 1, costUnknown: 1 });
     expect(totals.costUsd).toBeCloseTo(0.72 + 1.2);
 
-    s = reduceDashboard(s, { type: 'move', by: 1, keys: selectableKeys(s) });
+    expect(selectedKey(s)).toBe('j-A');
     s = reduceDashboard(s, { type: 'move', by: 1, keys: selectableKeys(s) });
     expect(s.ui.selectedCluster).toBe('j-B');
     s = reduceDashboard(s, { type: 'sort', key: 'cost' });
@@ -92,12 +91,15 @@ describe('dashboard reducer', () => {
       { type: 'steps', clusterId: 'j-B', steps: [step('generate'), step('joins', { state: 'FAILED', failure: 'Exception: boom', createdAt: T0 + min(11) })] },
     ]);
     s = reduceDashboard(s, { type: 'move', by: 5, keys: selectableKeys(s) });
-    s = reduceDashboard(s, { type: 'open' });
+    s = reduceDashboard(s, { type: 'open', key: selectedKey(s) });
     expect(s.ui.openCluster).toBe('j-B');
     expect(selectableKeys(s)).toEqual(['generate', 'joins']);
+    expect(selectedKey(s)).toBe('generate');
     s = reduceDashboard(s, { type: 'move', by: -1, keys: selectableKeys(s) });
+    expect(selectedKey(s)).toBe('generate');
+    s = reduceDashboard(s, { type: 'move', by: 1, keys: selectableKeys(s) });
     expect(s.ui.selectedStep).toBe('joins');
-    s = reduceDashboard(s, { type: 'open' });
+    s = reduceDashboard(s, { type: 'open', key: selectedKey(s) });
     expect(openStep(s)).toMatchObject({ name: 'day2-joins:joins', state: 'FAILED', failure: 'Exception: boom' });
     s = reduceDashboard(s, { type: 'close' });
     expect(openStep(s)).toBeUndefined();
@@ -114,19 +116,7 @@ describe('dashboard reducer', () => {
   });
 
   it('the local view shows the running run, its steps and the Spark REST numbers as sparklines', () => {
-    const run: RunRecord = {
-      lab: 'day2-joins',
-      runId: 'r1',
-      target: 'local',
-      student: 'ana',
-      state: 'RUNNING',
-      startedAt: new Date(T0).toISOString(),
-      dir: '/tmp/r1',
-      steps: [
-        { name: 'generate', state: 'COMPLETED', argv: ['spark-submit', 'gen.py'], out: '', seconds: 12 },
-        { name: 'joins', state: 'RUNNING', argv: [], out: '', startedAt: new Date(T0 + 12_000).toISOString(), uiUrl: 'http://127.0.0.1:4040' },
-      ],
-    };
+    const run = localRun();
     const snap = (tasks: number) =>
       summarizeSpark('app-1', [{ status: 'RUNNING' }], [{ stageId: 3, name: 'count at joins.py:40', status: 'ACTIVE', numTasks: 8, numActiveTasks: tasks, numCompleteTasks: 2, shuffleReadBytes: 3 * 1024 * 1024, diskBytesSpilled: 2048 }], [{ id: 'driver', memoryUsed: 10 }]);
     const s = stateAfter(
