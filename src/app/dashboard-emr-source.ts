@@ -149,22 +149,24 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
     ];
     emit({ type: 'clusters', at: now().getTime(), clusters });
 
-    await readDetails(clusters, left, emit);
-
-    const live = clusters.filter((c) => activeById.has(c.id)).map((c) => c.id);
-    if (live.length) {
-      const focus = o.focus?.();
-      const full = cohortView ? live.filter((id) => id === focus) : live;
-      const table = live.filter((id) => !full.includes(id));
-      const at = now();
-      const [a, b] = await Promise.all([
-        full.length ? latestClusterMetrics(cloudwatch, full, { now: at }) : {},
-        table.length ? latestClusterMetrics(cloudwatch, table, { now: at, metrics: TABLE_METRICS }) : {},
-      ]);
-      emit({ type: 'metrics', at: at.getTime(), values: { ...a, ...b } });
-    }
     if (o.checks) emit({ type: 'checks', byStudent: o.checks() });
+    // Details and metrics side by side: a slow per-cluster read (throttled, retried) must not hold the metrics back.
+    await Promise.all([readDetails(clusters, left, emit), readMetrics(clusters.filter((c) => activeById.has(c.id)).map((c) => c.id), emit)]);
     return calls;
+  }
+
+  /** Every metric of the clusters whose details are shown, the table's metrics of the others: 500 queries a call. */
+  async function readMetrics(live: string[], emit: (e: DashboardEvent) => void): Promise<void> {
+    if (!live.length) return;
+    const focus = o.focus?.();
+    const full = cohortView ? live.filter((id) => id === focus) : live;
+    const table = live.filter((id) => !full.includes(id));
+    const at = now();
+    const [a, b] = await Promise.all([
+      full.length ? latestClusterMetrics(cloudwatch, full, { now: at }) : {},
+      table.length ? latestClusterMetrics(cloudwatch, table, { now: at, metrics: TABLE_METRICS }) : {},
+    ]);
+    emit({ type: 'metrics', at: at.getTime(), values: { ...a, ...b } });
   }
 
   /** Per-cluster reads, most useful first, within what is left of the budget. */

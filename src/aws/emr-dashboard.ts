@@ -14,6 +14,8 @@ export async function recentSteps(emr: EMRClient, clusterId: string): Promise<St
 }
 
 const ROLE: Record<string, string> = { MASTER: 'primary', CORE: 'core', TASK: 'task' };
+const ORDER = ['primary', 'core', 'task'];
+const byRole = (a: InstanceShape, b: InstanceShape) => ORDER.indexOf(a.role) - ORDER.indexOf(b.role);
 
 /**
  * What the cluster runs on, for the cost estimate: instance groups, or for a fleet cluster (ListInstanceGroups fails
@@ -25,7 +27,7 @@ export async function instanceShape(emr: EMRClient, clusterId: string): Promise<
     const out = await emr.send(new ListInstanceGroupsCommand({ ClusterId: clusterId }));
     const groups = out.InstanceGroups ?? [];
     if (groups.length) {
-      return groups.map((g) => ({ role: ROLE[g.InstanceGroupType ?? ''] ?? 'task', type: g.InstanceType ?? '?', count: g.RunningInstanceCount ?? g.RequestedInstanceCount ?? 0 }));
+      return groups.map((g) => ({ role: ROLE[g.InstanceGroupType ?? ''] ?? 'task', type: g.InstanceType ?? '?', count: g.RunningInstanceCount ?? g.RequestedInstanceCount ?? 0 })).sort(byRole);
     }
   } catch {
     // a fleet cluster: fall through
@@ -35,7 +37,7 @@ export async function instanceShape(emr: EMRClient, clusterId: string): Promise<
     role: ROLE[f.InstanceFleetType ?? ''] ?? 'task',
     type: f.InstanceTypeSpecifications?.[0]?.InstanceType ?? '?',
     count: (f.ProvisionedOnDemandCapacity ?? 0) + (f.ProvisionedSpotCapacity ?? 0),
-  }));
+  })).sort(byRole);
 }
 
 /** The cluster's AutoTerminationPolicy.IdleTimeout in seconds; undefined when it has none. */

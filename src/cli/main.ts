@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, isLabsError } from '../core/errors.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfig } from './commands/config.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerList } from './commands/list.js';
 import { registerLogs } from './commands/logs.js';
@@ -32,7 +33,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
         'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv), LABS_TARGET, LABS_STUDENT, LABS_UI_PORT, NO_COLOR.',
     );
-  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerPlan, registerCluster, registerStop, registerUi, registerGc, registerIamPolicy]) {
+  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerGc, registerIamPolicy]) {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());

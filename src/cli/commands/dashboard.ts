@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { EnvironmentError, InputError } from '../../core/errors.js';
+import { awsFlags } from '../aws-flags.js';
+import { line, printJson } from '../output.js';
+
+interface DashboardFlags {
+  cohort?: string;
+  once?: boolean;
+  json?: boolean;
+  interval?: string;
+  target?: string;
+  student?: string;
+}
+
+export function registerDashboard(program: Command): void {
+  program
+    .command('dashboard')
+    .description('watch your cluster or local run live (or a whole cohort with --cohort): steps, metrics, cost, Spark UI')
+    .option('--cohort <name>', 'instructor view: every cluster tagged with this cohort (EMR)')
+    .option('--once', 'draw one frame and exit')
+    .option('--json', 'print one JSON document (one refresh) and exit')
+    .option('--interval <seconds>', 'refresh interval (default 30 on EMR, at least 5; 2 locally, at least 1)')
+    .option('--target <target>', 'local or emr (default from config)')
+    .option('--student <id>', 'whose cluster (default from config)')
+    .action(async (flags: DashboardFlags, cmd: Command) => {
+      if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') throw new InputError(`--target must be local or emr, not "${flags.target}"`);
+      if (flags.cohort && flags.target === 'local') throw new InputError('--cohort watches EMR clusters', 'drop --target local');
+      const [{ loadConfig }, { RunStore }, paths, feed, state, views] = await Promise.all([
+        import('../../app/config-store.js'),
+        import('../../app/run-store.js'),
+        import('../../app/paths.js'),
+        import('../../app/dashboard-feed.js'),
+        import('../../core/dashboard-state.js'),
+        import('../../core/dashboard-views.js'),
+      ]);
+      const config = loadConfig({ target: flags.cohort ? 'emr' : (flags.target as 'local' | 'emr' | undefined), student: flags.student });
+      const target = config.target;
+      const interval = feed.refreshIntervalMs(target, flags.interval);
+      const runs = new RunStore(paths.runsDir());
+      let current = state.initialDashboardState({ mode: flags.cohort ? 'cohort' : 'student', target, label: flags.cohort ?? config.student, now: Date.now() });
+
+      let source;
+      let fetchSparkUi: ((clusterId: string) => Promise<string>) | undefined;
+      let release = () => {};
+      if (target === 'emr') {
+        const [{ createClients, destroyClients }, { emrSource }, emr] = await Promise.all([
+          import('../../aws/clients.js'),
+          import('../../app/dashboard-emr-source.js'),
+          import('../../aws/emr.js'),
+        ]);
+        const clients = createClients({ ...awsFlags(cmd), region: awsFlags(cmd).region ?? config.emr.region });
+        release = () => destroyClients(clients);
+        source = emrSource({
+          clients,
+          course: config.course,
+          cohort: flags.cohort,
+          student: config.student,
+          checks: () => views.checksFromRuns(runs.latestOfEach()),
+          focus: () => current.ui.openCluster,
+        });
+        // Presigned: handed to the screen only, never stored or logged.
+        fetchSparkUi = async (id) => (await emr.sparkUiUrl(clients.emr, await emr.describeCluster(clients.emr, id))).url;
+      } else {
+        const { localSource } = await import('../../app/dashboard-local-source.js');
+        source = localSource({ runs: () => runs.latestOfEach() });
+      }
+
+      const live = !flags.json && Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
+      try {
+        if (flags.json || !live || flags.once) {
+          await feed.refreshOnce(source, (e) => (current = state.reduceDashboard(current, e)));
+          const error = current.refresh.error;
+          if (error) throw new EnvironmentError(error.message, error.hint);
+          if (flags.json) return printJson((await import('../../core/dashboard-document.js')).dashboardDocument(current));
+          if (!live) return (await import('../reporters/dashboard-plain.js')).dashboardPlainLines(current).forEach((l) => line(l));
+        }
+        if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'emr' ? 'EMR' : 'the local engine'}\n`);
+        (await import('../no-color.js')).honourNoColor();
+        const { drawDashboard } = await import('../../ui/render-dashboard.js');
+        await drawDashboard({
+          initial: current,
+          once: Boolean(flags.once),
+          fetchSparkUi,
+          onState: (s) => (current = s),
+          poll: (emit, signal) => feed.poll(source, emit, { intervalMs: interval.ms, signal }),
+        });
+      } finally {
+        release();
+      }
+    });
+}
