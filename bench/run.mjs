@@ -1,6 +1,7 @@
 // `npm run bench`: every speed and memory target of the project, as ratios against a baseline measured in the
 // same run. Exits 1 when a target is missed, so it can gate a release; it is not part of the test suite.
 import { coldStart } from './cold-start.mjs';
+import { dashboardBench } from './dashboard.mjs';
 
 const targets = [];
 const report = (name, value, limit, detail) => {
@@ -16,5 +17,14 @@ for (const c of cold.filter((c) => c.name !== 'baseline')) {
   const limit = c.name === 'labs list' ? 2.5 : 3;
   report(c.name, c.ratio, limit, `${c.medianMs.toFixed(0)} ms vs ${base.medianMs.toFixed(0)} ms, ${c.runs} runs`);
 }
+
+console.log('\ndashboard: API calls per refresh (worst of 4 refreshes, all clusters RUNNING) vs one call per metric');
+const dash = await dashboardBench(Number(process.env.BENCH_RUNS ?? 15));
+const callLimits = { 1: 0.7, 50: 0.1, 200: 0.05 };
+for (const c of dash.calls) {
+  report(`${c.n} cluster${c.n === 1 ? '' : 's'}: calls per refresh`, c.worst / c.naive, callLimits[c.n], `${c.worst} calls (steady ${c.steady}) vs ${c.naive} naive`);
+}
+console.log('\ndashboard: drawing a 200-row cohort frame (median, vs an empty cohort frame)');
+report('200-row frame', dash.render.ratio, 80, `${dash.render.fullMs.toFixed(0)} ms vs ${dash.render.baseMs.toFixed(0)} ms, ${dash.render.runs} runs`);
 
 process.exitCode = targets.every(Boolean) ? 0 : 1;
