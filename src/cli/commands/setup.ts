@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
 import type { RunEvent } from '../../core/run-record.js';
+import { honourNoColor } from '../no-color.js';
 import { interruptSignal } from '../signals.js';
 
 export function registerSetup(program: Command): void {
@@ -16,7 +17,10 @@ export function registerSetup(program: Command): void {
         if (e.type === 'setup') process.stderr.write(`setup: ${e.message}\n`);
       };
       let finish = async () => {};
-      if (live) ({ onEvent, finish } = (await import('../../ui/render-run.js')).renderRun());
+      if (live) {
+        honourNoColor();
+        ({ onEvent, finish } = (await import('../../ui/render-run.js')).renderRun());
+      }
       const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping setup; the half-made venv is removed\n'));
       try {
         // No lab: prepare everything, the Scala jar included (built only if its sources changed).

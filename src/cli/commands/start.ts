@@ -4,6 +4,7 @@ import { runError } from '../../core/run-outcome.js';
 import type { RunEvent } from '../../core/run-record.js';
 import { awsFlags } from '../aws-flags.js';
 import { printJson } from '../output.js';
+import { honourNoColor } from '../no-color.js';
 import { interruptSignal } from '../signals.js';
 
 interface StartFlags {
@@ -43,6 +44,7 @@ export function registerStart(program: Command): void {
       let onEvent: (e: RunEvent) => void = () => {};
       let finish = async () => {};
       if (live) {
+        honourNoColor();
         ({ onEvent, finish } = (await import('../../ui/render-run.js')).renderRun());
       } else if (!flags.json) {
         onEvent = (await import('../reporters/plain.js')).plainReporter();
