@@ -101,3 +101,17 @@ describe('Ctrl-C during a step', () => {
     expect(status.runs[0].state).toBe('CANCELLED');
   });
 });
+
+describe('day3-debugging graded with labs check --answer', () => {
+  // Runs after the lab's own test above, in the same LABS_HOME: it grades that run. The stage ids are stable
+  // because the lab turns AQE off (see labs/day3-debugging/lab.yaml).
+  it.skipIf(!ids.includes('day3-debugging'))('passes the known answer (exit 0) and fails a wrong one (exit 1)', () => {
+    const right = runLabs(['check', 'day3-debugging', '--answer', 'key=42,stage=2,spill=4,shuffle=5', '--json'], env);
+    expect(right.code, right.stderr).toBe(0);
+    const checks = JSON.parse(right.stdout).checks as { passed: boolean; pending?: boolean }[];
+    expect(checks.every((c) => c.passed && !c.pending)).toBe(true);
+    const wrong = runLabs(['check', 'day3-debugging', '--answer', 'key=7,stage=2,spill=4,shuffle=5'], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('✗ your answer: the skewed key: 7');
+  });
+});
