@@ -67,7 +67,8 @@ describe('a job that raises', () => {
     expect(r.stderr).toContain('ValueError: planted failure: rows must be positive');
     expect(r.stderr).toMatch(/at .*broken_job\.py:4 in transform/);
     expect(r.stderr).toContain('error: day1-broken: step "explode" failed');
-    const logs = runLabs(['logs', 'day1-broken'], { LABS_HOME: h }, project.bin);
+    // PySpark's driver writes the Python process's stderr to spark-submit's stdout.
+    const logs = runLabs(['logs', 'day1-broken', '--stdout'], { LABS_HOME: h }, project.bin);
     expect(logs.stdout).toContain('Traceback (most recent call last)');
   });
 });

@@ -193,7 +193,7 @@ export class LocalEngine implements Engine {
       record.failure =
         outcome.stoppedBy === 'timeout'
           ? { cause: 'unknown', summary: `timed out after ${step.timeoutMinutes} min`, frames: [], hint: 'raise timeoutMinutes in lab.yaml or look for a stuck stage in the Spark UI' }
-          : diagnose(outcome.stderrTail);
+          : diagnose(`${outcome.stderrTail}\n${outcome.stdoutTail}`);
     }
     onEvent({ type: 'step-end', step: { ...record } });
     return record;

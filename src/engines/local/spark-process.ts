@@ -6,8 +6,10 @@ export interface ProcessOutcome {
   exitCode: number | null;
   /** why it ended early, if it did */
   stoppedBy?: 'interrupt' | 'timeout' | undefined;
-  /** the last lines of stderr, for diagnosis without re-reading the file */
+  /** the last lines of stderr and of stdout, for diagnosis without re-reading the files */
   stderrTail: string;
+  /** PySpark's driver merges the Python process's stderr into the JVM's stdout: its tracebacks land here */
+  stdoutTail: string;
 }
 
 const TAIL_BYTES = 64 * 1024;
@@ -33,7 +35,11 @@ export async function runProcess(opts: {
   const stderr = createWriteStream(opts.stderrFile);
   const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
-  child.stdout.pipe(stdout);
+  let outTail = '';
+  child.stdout.on('data', (buf: Buffer) => {
+    stdout.write(buf);
+    outTail = (outTail + buf.toString('utf8')).slice(-TAIL_BYTES);
+  });
   child.stderr.on('data', (buf: Buffer) => {
     stderr.write(buf);
     tail = (tail + buf.toString('utf8')).slice(-TAIL_BYTES);
@@ -64,7 +70,7 @@ export async function runProcess(opts: {
     signalGroup(child.pid, 'SIGKILL');
     await Promise.all([new Promise((r) => stdout.end(r)), new Promise((r) => stderr.end(r))]);
   }
-  return { exitCode, stoppedBy, stderrTail: tail };
+  return { exitCode, stoppedBy, stderrTail: tail, stdoutTail: outTail };
 }
 
 function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
