@@ -27,6 +27,25 @@ export function runLabs(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsB
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The same without blocking the test worker: a lab runs for minutes, and a worker stuck in spawnSync that long
+ * misses vitest's own RPC deadlines ("Timeout calling onTaskUpdate").
+ */
+export function runLabsAsync(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsBin): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, NO_COLOR: '1', LABS_UI_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The same, asynchronously, for tests that interact with the running process (Ctrl-C). */
 export function spawnLabs(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawn(process.execPath, [labsBin, ...args], {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { labIds } from '../../src/app/lab-catalog.js';
 import type { RunRecord } from '../../src/core/run-record.js';
-import { runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
+import { runLabsAsync as runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 
 const home = tempHome();
@@ -15,8 +15,8 @@ const only = process.env.LABS_ONLY?.split(',').filter(Boolean);
 const ids = labIds().filter((id) => !only || only.includes(id));
 
 describe.each(ids)('lab %s on local Spark', (id) => {
-  it('runs every step and passes every check', () => {
-    const r = runLabs(['start', id, '--json'], env);
+  it('runs every step and passes every check', async () => {
+    const r = await runLabs(['start', id, '--json'], env);
     let run: RunRecord;
     try {
       run = JSON.parse(r.stdout) as RunRecord;
@@ -33,15 +33,15 @@ describe.each(ids)('lab %s on local Spark', (id) => {
     for (const step of run.steps) expect(step.argv.slice(0, 3)).toEqual(['spark-submit', '--master', 'local[*]']);
 
     // The same checks, evaluated again from the saved result.json.
-    const check = runLabs(['check', id, '--json'], env);
+    const check = await runLabs(['check', id, '--json'], env);
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout).checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
-    expect(JSON.parse(runLabs(['status', id, '--json'], env).stdout).run.runId).toBe(run.runId);
+    expect(JSON.parse((await runLabs(['status', id, '--json'], env)).stdout).run.runId).toBe(run.runId);
   });
 });
 
 describe('a job that raises', () => {
-  it('fails the step with exit 1, the exception and its innermost frames', () => {
+  it('fails the step with exit 1, the exception and its innermost frames', async () => {
     const project = projectCopy();
     project.addFile(
       'spark-jobs/python/broken_job.py',
@@ -61,14 +61,14 @@ describe('a job that raises', () => {
       'id: day1-broken\nday: 1\ntitle: broken\ntopics: [x]\nsteps:\n  - name: explode\n    job: spark-jobs/python/broken_job.py\nchecks:\n  - {name: never, path: x, exists: true}\n',
     );
     const h = tempHome();
-    const r = runLabs(['start', 'day1-broken'], { LABS_HOME: h }, project.bin);
+    const r = await runLabs(['start', 'day1-broken'], { LABS_HOME: h }, project.bin);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('✗ explode failed after');
     expect(r.stderr).toContain('ValueError: planted failure: rows must be positive');
     expect(r.stderr).toMatch(/at .*broken_job\.py:4 in transform/);
     expect(r.stderr).toContain('error: day1-broken: step "explode" failed');
     // PySpark's driver writes the Python process's stderr to spark-submit's stdout.
-    const logs = runLabs(['logs', 'day1-broken', '--stdout'], { LABS_HOME: h }, project.bin);
+    const logs = await runLabs(['logs', 'day1-broken', '--stdout'], { LABS_HOME: h }, project.bin);
     expect(logs.stdout).toContain('Traceback (most recent call last)');
   });
 });
@@ -98,7 +98,7 @@ describe('Ctrl-C during a step', () => {
     expect(stderr).toMatch(/stopped; the Spark process was ended cleanly/);
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(ps.split('\n').filter((l) => l.includes(runId!))).toEqual([]);
-    const status = JSON.parse(runLabs(['status', '--json'], { LABS_HOME: h }).stdout);
+    const status = JSON.parse((await runLabs(['status', '--json'], { LABS_HOME: h })).stdout);
     expect(status.runs[0].state).toBe('CANCELLED');
   });
 });
@@ -106,12 +106,12 @@ describe('Ctrl-C during a step', () => {
 describe('day3-debugging graded with labs check --answer', () => {
   // Runs after the lab's own test above, in the same LABS_HOME: it grades that run. The stage ids are stable
   // because the lab turns AQE off (see labs/day3-debugging/lab.yaml).
-  it.skipIf(!ids.includes('day3-debugging'))('passes the known answer (exit 0) and fails a wrong one (exit 1)', () => {
-    const right = runLabs(['check', 'day3-debugging', '--answer', 'key=42,stage=2,spill=4,shuffle=5', '--json'], env);
+  it.skipIf(!ids.includes('day3-debugging'))('passes the known answer (exit 0) and fails a wrong one (exit 1)', async () => {
+    const right = await runLabs(['check', 'day3-debugging', '--answer', 'key=42,stage=2,spill=4,shuffle=5', '--json'], env);
     expect(right.code, right.stderr).toBe(0);
     const checks = JSON.parse(right.stdout).checks as { passed: boolean; pending?: boolean }[];
     expect(checks.every((c) => c.passed && !c.pending)).toBe(true);
-    const wrong = runLabs(['check', 'day3-debugging', '--answer', 'key=7,stage=2,spill=4,shuffle=5'], env);
+    const wrong = await runLabs(['check', 'day3-debugging', '--answer', 'key=7,stage=2,spill=4,shuffle=5'], env);
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain('✗ your answer: the skewed key: 7');
   });

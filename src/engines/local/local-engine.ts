@@ -68,8 +68,6 @@ export class LocalEngine implements Engine {
       conf: {
         ...s3aConf(this.s3?.endpoint ?? 'http://127.0.0.1:<emulator-port>'),
         ...(lab.cluster.committer === 'magic' ? LOCAL_MAGIC_COMMITTER_CONF : {}),
-        // Resolved from Maven Central once, then reused from the cache (also by CI).
-        'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
         'spark.jars.excludes': S3A_EXCLUDES.join(','),
       },
       packages: S3A_PACKAGES,
@@ -98,6 +96,8 @@ export class LocalEngine implements Engine {
         'spark.eventLog.enabled': 'true',
         'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
         'spark.driver.host': '127.0.0.1',
+        // --packages (S3A, spark-avro) resolve from Maven Central once, then come from the cache (also in CI).
+        'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
         'spark.sql.warehouse.dir': `file://${path.join(run.dir, 'spark-warehouse')}`,
         ...s3.conf,
       },
