@@ -91,8 +91,10 @@ export class LocalEngine implements Engine {
       outFor: (name) => path.join(run.dir, name),
       engineConf: {
         'spark.ui.port': String(uiPort),
-        // Fail instead of silently moving to 4041: the progress line and the printed link must point at this app.
-        'spark.port.maxRetries': '0',
+        // A port the user asked for: fail instead of silently moving to 4041, so the printed link is this app's.
+        // With uiPort 0 we picked a free port and released it; another process may take it before Spark binds, so
+        // there Spark may move on (Spark's default retries) rather than fail the lab.
+        'spark.port.maxRetries': this.opts.config.local.uiPort === 0 ? '16' : '0',
         'spark.eventLog.enabled': 'true',
         'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
         'spark.driver.host': '127.0.0.1',
