@@ -39,12 +39,16 @@ STRATEGIES = {
 
 def build_orders(spark: SparkSession, rows: int, partitions: int, products: int) -> DataFrame:
     """The big side. product_id is scattered (a multiplicative hash of the row id), so nothing arrives
-    pre-sorted or pre-grouped: the sort and the shuffle do their full work."""
+    pre-sorted or pre-grouped: the sort and the shuffle do their full work. Like real orders it carries
+    several measures; the query uses them, so they travel through the join (and through the shuffle of
+    the sort-merge and shuffle hash joins)."""
     return spark.range(0, rows, 1, numPartitions=partitions).select(
         F.col("id").alias("order_id"),
         ((F.col("id") * F.lit(2654435761)) % products).alias("product_id"),
         ((F.col("id") * F.lit(7919)) % 10000).alias("amount_cents"),  # integers: sums are exact
         ((F.col("id") % 7) + 1).alias("quantity"),
+        ((F.col("id") * F.lit(31)) % 500).alias("discount_cents"),
+        ((F.col("id") * F.lit(17)) % 900).alias("shipping_cents"),
     )
 
 
@@ -69,6 +73,8 @@ def revenue_by_category(orders: DataFrame, products: DataFrame, hint: Optional[s
         .groupBy("category_id")
         .agg(
             F.sum("amount_cents").alias("revenue_cents"),
+            F.sum("discount_cents").alias("discount_cents"),
+            F.sum("shipping_cents").alias("shipping_cents"),
             F.sum("quantity").alias("items"),
             F.count(F.lit(1)).alias("orders"),
         )
@@ -80,8 +86,11 @@ def estimated_bytes(df: DataFrame) -> int:
     return int(str(df._jdf.queryExecution().optimizedPlan().stats().sizeInBytes()))
 
 
+_ANSWER_COLUMNS = ("category_id", "revenue_cents", "discount_cents", "shipping_cents", "items", "orders")
+
+
 def _rows_key(rows) -> List[List[int]]:
-    return sorted([int(r["category_id"]), int(r["revenue_cents"]), int(r["items"]), int(r["orders"])] for r in rows)
+    return sorted([int(r[c]) for c in _ANSWER_COLUMNS] for r in rows)
 
 
 # ---------------------------------------------------------------------------------------------- transform
@@ -168,9 +177,7 @@ def transform(spark: SparkSession, fact_rows: int, dim_rows: int, partitions: in
 
     answers = [s.pop("_answer") for s in strategies.values()]
     result["results_agree"] = all(a == answers[0] for a in answers)
-    result["revenue_by_category"] = [
-        {"category_id": c, "revenue_cents": r, "items": i, "orders": n} for c, r, i, n in answers[0]
-    ]
+    result["revenue_by_category"] = [dict(zip(_ANSWER_COLUMNS, row)) for row in answers[0]]
 
     med = {name: timings[name].median for name in timings}
     cpu = {name: s["executor_cpu_ms"] for name, s in strategies.items()}
