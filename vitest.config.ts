@@ -12,6 +12,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}', 'test/cli/**/*.test.ts', 'test/flows/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 60_000,
+          setupFiles: ['test/setup/terminal-not-ci.ts'],
         },
       },
       {

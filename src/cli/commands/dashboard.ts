@@ -76,6 +76,7 @@ export function registerDashboard(program: Command): void {
         }
         if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'emr' ? 'EMR' : 'the local engine'}\n`);
         (await import('../no-color.js')).honourNoColor();
+        (await import('../live-screen.js')).drawLiveEvenUnderCi();
         const { drawDashboard } = await import('../../ui/render-dashboard.js');
         await drawDashboard({
           initial: current,

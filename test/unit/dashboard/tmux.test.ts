@@ -39,7 +39,8 @@ describe.skipIf(!hasTmux || !moto)('labs dashboard in a real terminal (tmux)', (
   afterAll(() => void tmux('kill-server'));
 
   it('draws the cohort, moves with j, opens a student and a step with enter, follows a resize, quits with q', async () => {
-    const envArgs = Object.entries(m.env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    // CI=true: a CI variable leaking into a real terminal must not leave the screen blank (ink's CI mode)
+    const envArgs = Object.entries({ ...m.env, CI: 'true' }).map(([k, v]) => `${k}='${v}'`).join(' ');
     const started = tmux('new-session', '-d', '-s', 'dash', '-x', '140', '-y', '40', '-c', repoRoot, `env ${envArgs} ${process.execPath} ${labsBin} dashboard --cohort spring-28 --interval 5; echo LABS-EXIT=$?; sleep 600`);
     expect(started.status, started.stderr).toBe(0);
     const [ana, bo] = m.seeded;
