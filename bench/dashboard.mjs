@@ -1,18 +1,7 @@
 // Dashboard costs, as ratios measured in the same run: API calls per refresh against the naive one-call-per-metric
 // reading (DescribeCluster + ListSteps + one GetMetricStatistics per metric, per cluster), and the time to draw a
 // 200-row cohort frame against an empty one.
-import { build } from 'esbuild';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-async function load() {
-  // Inside node_modules so the bundle's bare imports (ink, react, the AWS SDK) resolve from the project.
-  const outdir = path.join(root, 'node_modules', '.cache', 'labs-bench', String(process.pid));
-  await build({ entryPoints: [path.join(root, 'bench', 'dashboard-entry.tsx')], outdir, bundle: true, format: 'esm', platform: 'node', target: 'node20', jsx: 'automatic', packages: 'external', logLevel: 'warning' });
-  return import(path.join(outdir, 'dashboard-entry.js'));
-}
+import { loadEntry } from './bundle.mjs';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,7 +12,7 @@ const median = (xs) => {
 export async function dashboardBench(runs = 15) {
   process.env.NO_COLOR = '1';
   process.env.FORCE_COLOR = '0';
-  const d = await load();
+  const d = await loadEntry('dashboard-entry.tsx');
   const calls = [];
   let big;
   for (const n of [1, 50, 200]) {

@@ -2,6 +2,7 @@
 // same run. Exits 1 when a target is missed, so it can gate a release; it is not part of the test suite.
 import { coldStart } from './cold-start.mjs';
 import { dashboardBench } from './dashboard.mjs';
+import { emrStartBench } from './emr-start.mjs';
 
 const targets = [];
 const report = (name, value, limit, detail) => {
@@ -26,5 +27,16 @@ for (const c of dash.calls) {
 }
 console.log('\ndashboard: drawing a 200-row cohort frame (median, vs an empty cohort frame)');
 report('200-row frame', dash.render.ratio, 80, `${dash.render.fullMs.toFixed(0)} ms vs ${dash.render.baseMs.toFixed(0)} ms, ${dash.render.runs} runs`);
+
+console.log('\nlabs start --target emr: a warm start (cluster up, artifacts unchanged) vs the cold start before it, 4-step lab');
+const emr = await emrStartBench();
+const { n, warm } = emr;
+const first = emr.cold;
+// Step polling and result reads are the same on both; what a warm start saves is everything before the steps queue.
+const setup = (c) => c.total - n(c, 'DescribeStep') - n(c, 'GetObject');
+report('warm vs cold: calls to queue steps', setup(warm) / setup(first), 0.5, `${setup(warm)} calls vs ${setup(first)} (no bucket set-up, no RunJobFlow, no cluster wait)`);
+report('warm vs cold: uploads (PutObject)', n(warm, 'PutObject') / Math.max(1, n(first, 'PutObject')), 0, `${n(warm, 'PutObject')} vs ${n(first, 'PutObject')}`);
+report('AddJobFlowSteps vs one per step', n(warm, 'AddJobFlowSteps') / emr.steps, 0.25, `${n(warm, 'AddJobFlowSteps')} call for ${emr.steps} steps`);
+report('DescribeStep per step vs minimum', emr.describeStepPerStep / emr.minimumDescribes, 1.5, `${emr.describeStepPerStep} per step vs ${emr.minimumDescribes} state changes a waiter must see`);
 
 process.exitCode = targets.every(Boolean) ? 0 : 1;
