@@ -3,6 +3,7 @@ import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
 import { runState, type RunRecord } from '../core/run-record.js';
 import type { Engine } from '../engines/engine.js';
+import { isQueuedRun, refreshRun } from './refresh-run.js';
 import type { RunStore } from './run-store.js';
 
 /**
@@ -12,7 +13,12 @@ import type { RunStore } from './run-store.js';
 export async function checkLatest(lab: Lab, engine: Engine, store: RunStore, answers?: Answers): Promise<RunRecord> {
   const run = store.latest(lab.id);
   if (!run) throw new InputError(`${lab.id} has no run yet`, `run it first: labs start ${lab.id}`);
-  if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish, or `labs status` to watch it');
+  if (isQueuedRun(run)) {
+    // queued with --no-wait: ask EMR first; a run that just ended had its checks evaluated by the refresh
+    await refreshRun(run, lab, engine, store);
+    if (run.state !== 'RUNNING' && !answers) return run;
+  }
+  if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish; `labs status` shows where it is');
   const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
   const results = new Map<string, unknown>();
   for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));

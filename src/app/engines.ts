@@ -20,6 +20,7 @@ export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.en
   return new LazyEmrEngine({
     config,
     projectRoot,
+    cacheDir: cacheDir(env),
     runsDir: runsDir(env),
     fleets: o.fleets,
     cohort: o.cohort,

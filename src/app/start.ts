@@ -1,5 +1,6 @@
 import { evaluateChecks } from '../core/checks.js';
 import type { Config } from '../core/config.js';
+import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
 import { newRunId, runState, type RunListener, type RunRecord } from '../core/run-record.js';
 import type { Engine, RunContext } from '../engines/engine.js';
@@ -14,6 +15,8 @@ export interface StartOptions {
   signal: AbortSignal;
   eventLogDir?: string;
   now?: () => Date;
+  /** false: queue the steps and return (`--no-wait`; only an engine with submitRun, i.e. EMR, can) */
+  wait?: boolean;
 }
 
 /**
@@ -23,6 +26,9 @@ export interface StartOptions {
 export async function startLab(opts: StartOptions): Promise<RunRecord> {
   const { lab, engine, store, onEvent, signal } = opts;
   const now = opts.now ?? (() => new Date());
+  if (opts.wait === false && !engine.submitRun) {
+    throw new InputError('--no-wait is for --target emr: on this machine the steps run inside the command', 'drop --no-wait, or add --target emr');
+  }
   await engine.prepare(onEvent, signal, lab);
 
   const runId = newRunId(now());
@@ -42,15 +48,24 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
   onEvent({ type: 'run-start', run: structuredClone(run) });
 
   try {
+    if (opts.wait === false) {
+      run.steps = await engine.submitRun!(ctx, onEvent, signal);
+      store.save(run);
+      return structuredClone(run);
+    }
     for (const [i, step] of lab.steps.entries()) {
       if (signal.aborted) {
-        run.steps[i]!.state = 'CANCELLED';
+        for (const left of run.steps.slice(i)) left.state = 'CANCELLED';
         break;
       }
       const record = await engine.runStep(ctx, step, onEvent, signal);
       run.steps[i] = record;
       store.save(run);
-      if (record.state !== 'COMPLETED') break;
+      if (record.state !== 'COMPLETED') {
+        // the steps after it need its output: they do not run (EMR cancels them too)
+        for (const later of run.steps.slice(i + 1)) later.state = 'CANCELLED';
+        break;
+      }
     }
     if (run.steps.every((s) => s.state === 'COMPLETED')) {
       run.checks = await runChecks(lab, engine, ctx);

@@ -95,11 +95,12 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
   return { clusterId, reused: false };
 }
 
-export async function addStep(emr: EMRClient, clusterId: string, step: StepConfig): Promise<string> {
-  const out = await aws(`add a step to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: [step] })));
-  const id = out.StepIds?.[0];
-  if (!id) throw new EnvironmentError(`EMR accepted the step but returned no step id (cluster ${clusterId})`);
-  return id;
+/** Queue steps on a cluster in one call (EMR runs them in this order); their ids, in the same order. */
+export async function addSteps(emr: EMRClient, clusterId: string, steps: StepConfig[]): Promise<string[]> {
+  const out = await aws(`add steps to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: steps })));
+  const ids = out.StepIds ?? [];
+  if (ids.length !== steps.length) throw new EnvironmentError(`EMR accepted ${steps.length} steps but returned ${ids.length} step ids (cluster ${clusterId})`, '`labs status` shows what was queued');
+  return ids;
 }
 
 export async function describeStep(emr: EMRClient, clusterId: string, stepId: string): Promise<Step> {

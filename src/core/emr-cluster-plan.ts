@@ -79,6 +79,8 @@ export function clusterShape(config: Config, lab: Lab | undefined, fleets: boole
     fleets,
     profile: config.emr.profiles[profile],
     configurations: lab ? labConfigurations(lab) : [],
+    // a reused cluster must run the lab's steps the way the lab says: one at a time, or side by side
+    stepConcurrency: lab?.cluster.stepConcurrency ?? 1,
     security: config.emr.securityConfiguration ?? null,
   };
   return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 12);

@@ -60,16 +60,26 @@ export function emrStepName(lab: Lab, step: Step, runId: string): string {
   return `${lab.id}:${step.name} ${runId}`.slice(0, STEP_LIMITS.name);
 }
 
+/**
+ * What EMR does after a step of this lab fails. All of a lab's steps go in one AddJobFlowSteps call, so on a cluster
+ * that runs one step at a time CANCEL_AND_WAIT cancels the later steps (they need the failed one's output) and leaves
+ * the cluster WAITING. A lab whose steps run side by side (cluster.stepConcurrency > 1) gets CONTINUE: EMR refuses
+ * CANCEL_AND_WAIT there, and the steps do not depend on each other. Never TERMINATE_CLUSTER: a failing lab step must
+ * not take the student's cluster down with it.
+ */
+export function actionOnFailure(lab: Lab): 'CANCEL_AND_WAIT' | 'CONTINUE' {
+  return lab.cluster.stepConcurrency > 1 ? 'CONTINUE' : 'CANCEL_AND_WAIT';
+}
+
 export function stepConfig(o: StepsPlanOptions, step: Step): StepConfig {
   return {
     Name: emrStepName(o.lab, step, o.runId),
-    // CONTINUE: a failing lab step must never take the student's cluster down with it.
-    ActionOnFailure: 'CONTINUE',
+    ActionOnFailure: actionOnFailure(o.lab),
     HadoopJarStep: { Jar: 'command-runner.jar', Args: emrSubmitArgv(o, step) },
   };
 }
 
-/** Every step of the lab, as AddJobFlowSteps would carry them, validated against EMR's limits. */
+/** Every step of the lab, as the one AddJobFlowSteps call carries them, validated against EMR's limits. */
 export function planSteps(o: StepsPlanOptions): StepConfig[] {
   const steps = o.lab.steps.map((s) => stepConfig(o, s));
   validateSteps(steps, o.lab.id);

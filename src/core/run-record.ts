@@ -69,8 +69,10 @@ export function newRunId(now: Date, random: () => number = Math.random): string 
 
 /** The run's overall state from its steps and checks. */
 export function runState(steps: readonly StepRecord[], checks: readonly CheckResult[] | undefined): RunState {
-  if (steps.some((s) => s.state === 'CANCELLED')) return 'CANCELLED';
+  // A step still queued or running keeps the run going, whatever EMR already reports for the others.
+  if (steps.some((s) => s.state === 'PENDING' || s.state === 'RUNNING')) return 'RUNNING';
+  // FAILED before CANCELLED: the steps after a failed one are cancelled, and the run failed rather than was stopped
   if (steps.some((s) => s.state === 'FAILED')) return 'FAILED';
-  if (steps.some((s) => s.state !== 'COMPLETED')) return 'RUNNING';
+  if (steps.some((s) => s.state === 'CANCELLED')) return 'CANCELLED';
   return checks && checks.some((c) => !c.passed) ? 'FAILED' : 'COMPLETED';
 }

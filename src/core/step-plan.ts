@@ -76,7 +76,7 @@ export function usesS3(step: Step): boolean {
 
 /**
  * Project files a lab needs on the cluster (or nowhere, locally): jobs and the labkit. For a Scala step that is the
- * built jar, so whoever uploads these must build it first (the local engine's scala-build does).
+ * built jar, so whoever uploads these must build it first (engines/scala-build.ts: both engines call it).
  */
 export function labArtifacts(lab: Lab): string[] {
   const files = new Set<string>();

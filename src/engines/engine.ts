@@ -27,6 +27,10 @@ export interface Engine {
   stepArgv(run: RunContext, step: Step): Promise<string[]> | string[];
   /** run one step to its end; never throws for a failing job: returns a FAILED record with a diagnosis */
   runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord>;
+  /** queue every step of the run and return at once (`--no-wait`); engines that run steps here have none */
+  submitRun?(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]>;
+  /** the queued run's steps as they stand now; a step that ended comes back settled (times, failure explained) */
+  refreshSteps?(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]>;
   /** the parsed result.json of a finished step, or undefined when it has none */
   readResult(run: RunContext, step: string): Promise<unknown>;
   /** stop what prepare() or runStep() started for this run (emulators, pollers); called once the run ends */

@@ -1,5 +1,10 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunStore } from '../../src/app/run-store.js';
+import type { RunRecord } from '../../src/core/run-record.js';
 import { runLabs, tempHome } from '../helpers/cli.js';
+import { projectCopy } from '../helpers/project-copy.js';
 
 /** No credentials anywhere and no metadata service: a command that needed AWS could only fail, never reach it. */
 const noAws = {
@@ -53,5 +58,39 @@ describe('EMR commands through the built binary', () => {
     expect(JSON.parse(r.stdout).Statement.length).toBeGreaterThan(5);
     expect(runLabs(['iam-policy', '--role', 'admin'], noAws).code).toBe(2);
     expect(runLabs(['cluster', 'explode'], noAws).code).toBe(2);
+  });
+
+  it('labs start --no-wait on the local engine: exit 2, nothing run', () => {
+    const home = tempHome();
+    const r = runLabs(['start', 'day2-joins', '--no-wait'], { ...noAws, LABS_HOME: home });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --no-wait is for --target emr.*\nhint: drop --no-wait, or add --target emr/);
+    expect(runLabs(['status', '--json'], { ...noAws, LABS_HOME: home }).stdout).toContain('"runs": []');
+  });
+
+  it('labs status with a queued EMR run and no credentials: shows it as last seen, says why, exit 0', () => {
+    const home = tempHome();
+    const queued: RunRecord = {
+      lab: 'day2-joins', runId: '20261125-100000-abcd', target: 'emr', student: 'ana', state: 'RUNNING', startedAt: '2026-11-25T10:00:00.000Z', dir: 's3://b/ana/runs/day2-joins/20261125-100000-abcd',
+      steps: [{ name: 'generate', state: 'PENDING', argv: [], out: 's3://b/x', emr: { clusterId: 'j-1', stepId: 's-1', logUri: 's3://b/ana/logs/' } }],
+    };
+    new RunStore(path.join(home, 'runs')).save(queued);
+    const r = runLabs(['status', 'day2-joins'], { ...noAws, LABS_HOME: home });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/could not ask EMR about queued runs; showing them as last seen: could not check the AWS credentials/);
+    expect(r.stdout).toMatch(/day2-joins run 20261125-100000-abcd on emr: RUNNING/);
+    const j = JSON.parse(runLabs(['status', '--json'], { ...noAws, LABS_HOME: home }).stdout);
+    expect(j.runs[0].state).toBe('RUNNING');
+    expect(j.stale).toMatch(/credentials/);
+  });
+
+  it('labs plan for a Scala lab before the jar was ever built: a placeholder checksum, said in a note', () => {
+    const copy = projectCopy();
+    rmSync(path.join(copy.root, 'spark-jobs', 'scala', 'target'), { recursive: true, force: true });
+    const r = runLabs(['plan', 'day2-kryo', '--target', 'emr', '--json'], noAws, copy.bin);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.putObject.map((u: { key: string }) => u.key)).toEqual([expect.stringMatching(/^\w+\/artifacts\/000000000000\/spark-jobs\/scala\/target\/emr-spark-labs-jobs.jar$/)]);
+    expect(plan.notes.join('\n')).toMatch(/emr-spark-labs-jobs.jar is not built yet/);
   });
 });

@@ -40,10 +40,12 @@ export function emrConfig(values: Record<string, unknown> = {}): Config {
 }
 
 /** Fast timing: the fake moves one state per Describe, so polls may be milliseconds apart. */
-export function fastEngine(fake: FakeAws, root: string, home: string, config: Config, extra: { fleets?: boolean } = {}): EmrEngine {
+export function fastEngine(fake: FakeAws, root: string, home: string, config: Config, extra: { fleets?: boolean; env?: NodeJS.ProcessEnv } = {}): EmrEngine {
   return new EmrEngine({
+    ...(extra.env ? { aws: { env: extra.env } } : {}),
     config,
     projectRoot: root,
+    cacheDir: path.join(home, 'cache'),
     runsDir: path.join(home, 'runs'),
     clients: fake.clients,
     fleets: extra.fleets,

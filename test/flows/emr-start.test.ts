@@ -67,7 +67,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     expect(count('RunJobFlow', before)).toBe(0);
     expect(count('PutObject', before)).toBe(0);
     expect(count('CreateBucket', before)).toBe(0);
-    expect(count('AddJobFlowSteps', before)).toBe(2);
+    expect(count('AddJobFlowSteps', before)).toBe(1);
     expect(count('GetResources', before)).toBe(1);
   });
 
@@ -116,7 +116,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     fake = new FakeAws({ stepOutcome: () => ({ state: 'FAILED', stderr }) });
     const { run } = await start();
     expect(run.state).toBe('FAILED');
-    expect(run.steps.map((s) => s.state)).toEqual(['FAILED', 'PENDING']);
+    expect(run.steps.map((s) => s.state)).toEqual(['FAILED', 'CANCELLED']);
     const failed = run.steps[0]!;
     expect(failed.failure).toMatchObject({ cause: 'python-exception' });
     expect(failed.failure!.summary).toMatch(/PATH_NOT_FOUND/);

@@ -95,7 +95,8 @@ async function bodyBytes(body: unknown): Promise<Buffer> {
 /**
  * A stateful fake of EMR, S3, STS, Glue and the tagging API on aws-sdk-client-mock. Clusters go STARTING ->
  * BOOTSTRAPPING -> WAITING (RUNNING while a step runs) -> TERMINATED[_WITH_ERRORS]; steps PENDING -> RUNNING ->
- * COMPLETED/FAILED/CANCELLED, one Describe call per transition. Faults can be injected: throttling, a RunJobFlow whose
+ * COMPLETED/FAILED/CANCELLED, one Describe call per transition, as a queue: at most StepConcurrencyLevel run at once,
+ * in submission order, and a failed CANCEL_AND_WAIT step cancels the pending ones (EMR's rules, as documented). Faults can be injected: throttling, a RunJobFlow whose
  * response is lost after the cluster was made, a tagging index that lags.
  */
 export class FakeAws {
@@ -142,6 +143,11 @@ export class FakeAws {
     return [...this.clusters.values()].filter((c) => ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'].includes(c.cluster.Status!.State!));
   }
 
+  /** Time passes for clusters nobody is describing (a run queued with --no-wait): each active one moves a state on. */
+  tick(): void {
+    for (const fc of this.activeClusters()) this.advanceCluster(fc);
+  }
+
   terminate(id: string, state: ClusterState = 'TERMINATED'): void {
     this.clusters.get(id)!.cluster.Status = { State: state, StateChangeReason: { Code: 'USER_REQUEST', Message: 'Terminated by user request' } };
   }
@@ -185,6 +191,8 @@ export class FakeAws {
     const st = entry.step.Status!;
     if (st.State !== 'PENDING' && st.State !== 'RUNNING') return;
     if (fc.cluster.Status!.State !== 'WAITING' && fc.cluster.Status!.State !== 'RUNNING') return;
+    const live = fc.steps.filter((s) => s.step.Status!.State === 'PENDING' || s.step.Status!.State === 'RUNNING');
+    if (live.indexOf(entry) >= (fc.input.StepConcurrencyLevel ?? 1)) return; // queued behind earlier steps
     entry.polls += 1;
     const polls = this.o.stepPolls ?? 1;
     if (st.State === 'PENDING' && entry.polls >= polls) {
@@ -195,7 +203,7 @@ export class FakeAws {
       const outcome = (this.o.stepOutcome ?? (() => ({ state: 'COMPLETED', result: { ok: true } }) as StepOutcome))(entry.config);
       st.State = outcome.state as StepState;
       st.Timeline = { ...st.Timeline, EndDateTime: new Date() };
-      fc.cluster.Status!.State = 'WAITING';
+      if (!fc.steps.some((x) => x.step.Status!.State === 'RUNNING')) fc.cluster.Status!.State = 'WAITING';
       const args = entry.config.HadoopJarStep?.Args ?? [];
       const out = args[args.indexOf('--out') + 1];
       if (outcome.state === 'COMPLETED' && out && outcome.result !== undefined) {
@@ -203,6 +211,9 @@ export class FakeAws {
         this.putObject(m[1]!, `${m[2]}/result.json`, JSON.stringify(outcome.result));
       }
       if (outcome.state === 'FAILED') {
+        if (entry.config.ActionOnFailure === 'CANCEL_AND_WAIT') {
+          for (const s of fc.steps) if (s.step.Status!.State === 'PENDING') s.step.Status!.State = 'CANCELLED';
+        }
         if (outcome.failureDetails) st.FailureDetails = outcome.failureDetails;
         const { bucket, key } = stepLogKey(fc.cluster.LogUri!, fc.cluster.Id!, entry.step.Id!, 'stderr');
         this.putObject(bucket, key, gzipSync(outcome.stderr));
@@ -242,6 +253,9 @@ export class FakeAws {
     emr.on(AddJobFlowStepsCommand).callsFake(({ JobFlowId, Steps }: { JobFlowId: string; Steps: StepConfig[] }) => {
       this.guard('AddJobFlowSteps');
       const fc = this.clusters.get(JobFlowId)!;
+      if ((fc.input.StepConcurrencyLevel ?? 1) > 1 && Steps.some((x) => x.ActionOnFailure === 'CANCEL_AND_WAIT' || x.ActionOnFailure === 'TERMINATE_CLUSTER')) {
+        throw new AwsError('ValidationException', 'ActionOnFailure setting is not valid for a cluster with StepConcurrencyLevel greater than 1.', 400);
+      }
       const ids = Steps.map((config) => {
         const id = `s-${String(++this.seq).padStart(13, '0')}`;
         fc.steps.push({ config, polls: 0, step: { Id: id, Name: config.Name, Config: { Jar: config.HadoopJarStep?.Jar, Args: config.HadoopJarStep?.Args }, ActionOnFailure: config.ActionOnFailure, Status: { State: 'PENDING', Timeline: { CreationDateTime: new Date() } } } });

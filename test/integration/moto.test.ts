@@ -7,7 +7,7 @@ import { CreateBucketCommand, GetBucketEncryptionCommand, GetBucketPolicyCommand
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, destroyClients, type AwsClients } from '../../src/aws/clients.js';
 import { latestClusterMetrics } from '../../src/aws/cloudwatch.js';
-import { addStep, createClusterIdempotent, describeCluster, describeStep, findClustersByTags, listSteps, terminateClusters } from '../../src/aws/emr.js';
+import { addSteps, createClusterIdempotent, describeCluster, describeStep, findClustersByTags, listSteps, terminateClusters } from '../../src/aws/emr.js';
 import { ensureDatabase } from '../../src/aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../src/aws/s3.js';
 import { callerIdentity } from '../../src/aws/sts.js';
@@ -95,9 +95,11 @@ describe('aws/ against moto server', () => {
     expect(tagValue(cluster.Tags, TAG.student)).toBe('ana');
     expect((await findClustersByTags(clients.emr, { [TAG.idempotencyKey]: 'it-key' })).map((c) => c.Id)).toEqual([clusterId]);
 
-    const stepId = await addStep(clients.emr, clusterId, { Name: 'day2-joins:joins r1', ActionOnFailure: 'CONTINUE', HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', 'x.py'] } });
-    expect((await describeStep(clients.emr, clusterId, stepId)).Name).toBe('day2-joins:joins r1');
-    expect((await listSteps(clients.emr, clusterId, ['PENDING', 'RUNNING'])).map((s) => s.Id)).toContain(stepId);
+    const step = (name: string) => ({ Name: `day2-joins:${name} r1`, ActionOnFailure: 'CANCEL_AND_WAIT' as const, HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', `${name}.py`] } });
+    const [prepId, stepId] = await addSteps(clients.emr, clusterId, [step('prepare'), step('joins')]);
+    expect((await describeStep(clients.emr, clusterId, prepId!)).Name).toBe('day2-joins:prepare r1');
+    expect((await describeStep(clients.emr, clusterId, stepId!)).Name).toBe('day2-joins:joins r1');
+    expect((await listSteps(clients.emr, clusterId, ['PENDING', 'RUNNING'])).map((s) => s.Id)).toContain(stepId!);
 
     await terminateClusters(clients.emr, [clusterId]);
     expect((await describeCluster(clients.emr, clusterId)).Status?.State).toMatch(/^TERMINAT/);

@@ -34,7 +34,12 @@ export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string;
   const shape = clusterShape(config, lab, o.fleets);
   const runJobFlow = planCluster({ ...who, lab, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, config.student, shape), now: o.now, bucket });
   const layout = { bucket, student: config.student };
-  const shas = artifactShas(lab, o.projectRoot);
+  const unbuilt: string[] = [];
+  const shas = artifactShas(lab, o.projectRoot, (rel) => {
+    unbuilt.push(rel);
+    return '0'.repeat(64);
+  });
+  for (const rel of unbuilt) notes.push(`${rel} is not built yet: its key holds a placeholder checksum (000000000000) until \`labs start\` or \`labs setup local\` builds it`);
   const runId = newRunId(o.now);
   const steps = planSteps({ lab, layout, runId, artifactSha: shas });
   notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${shape}; else created as above`);
@@ -42,7 +47,7 @@ export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string;
   return {
     runJobFlow,
     putObject: labUploads(lab, o.projectRoot, layout, shas).map((u) => ({ file: u.file.startsWith(o.projectRoot) ? u.file.slice(o.projectRoot.length + 1) : u.file, bucket: u.bucket, key: u.key })),
-    addJobFlowSteps: steps.map((s) => ({ JobFlowId: '<cluster-id>', Steps: [s] })),
+    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: steps }],
     notes,
   };
 }

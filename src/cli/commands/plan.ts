@@ -35,7 +35,7 @@ export function registerPlan(program: Command): void {
       line(JSON.stringify(plan.runJobFlow, null, 2));
       line(c.bold(`\nPutObject (${plan.putObject.length} files, each skipped when unchanged)`));
       for (const u of plan.putObject) line(`  ${u.file} -> s3://${u.bucket}/${u.key}`);
-      line(c.bold(`\nAddJobFlowSteps (${plan.addJobFlowSteps.length}, one per step, in order)`));
+      line(c.bold(`\nAddJobFlowSteps (one call, ${plan.addJobFlowSteps[0]?.Steps?.length ?? 0} steps, run in this order)`));
       line(JSON.stringify(plan.addJobFlowSteps, null, 2));
       line('');
       for (const n of plan.notes) line(c.dim(`note: ${n}`));

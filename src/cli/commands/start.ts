@@ -52,13 +52,17 @@ export function registerStart(program: Command): void {
       const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
       let run;
       try {
-        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir() });
+        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait });
       } finally {
         dispose();
         await finish();
       }
       if (flags.json) printJson(run);
-      else if (live) {
+      if (flags.wait === false) {
+        if (!flags.json) process.stderr.write(`${(await import('../reporters/plain.js')).queuedLine(run)}\n`);
+        return;
+      }
+      if (!flags.json && live) {
         const { summaryLine } = await import('../reporters/plain.js');
         process.stderr.write(`${summaryLine(run)}\n`);
       }

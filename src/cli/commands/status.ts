@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatActual } from '../../core/checks.js';
 import type { RunRecord } from '../../core/run-record.js';
+import { awsFlags } from '../aws-flags.js';
 import { c, formatSeconds, line, printJson, table } from '../output.js';
 
 const stateColor = (s: string) => (s === 'COMPLETED' ? c.green(s) : s === 'FAILED' ? c.red(s) : s === 'RUNNING' ? c.cyan(s) : c.yellow(s));
@@ -13,27 +14,45 @@ function checksCell(run: RunRecord): string {
 export function registerStatus(program: Command): void {
   program
     .command('status [lab]')
-    .description('the latest run of each lab (or of one lab, with its steps and checks)')
+    .description('the latest run of each lab (or of one lab, with its steps and checks); runs queued on EMR are asked about first')
     .option('--json', 'print one JSON document')
-    .action(async (id: string | undefined, opts: { json?: boolean }) => {
-      const [{ RunStore }, { runsDir }, { loadLab }] = await Promise.all([
+    .action(async (id: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const [{ RunStore }, { runsDir }, { loadLab }, { isQueuedRun }] = await Promise.all([
         import('../../app/run-store.js'),
         import('../../app/paths.js'),
         import('../../app/lab-catalog.js'),
+        import('../../app/refresh-run.js'),
       ]);
       const store = new RunStore(runsDir());
+      if (id) loadLab(id); // unknown ids get the "did you mean" error
+      const shown = id ? [store.latest(id)].filter((r): r is RunRecord => r !== undefined) : store.latestOfEach();
+
+      // Only a run queued with --no-wait needs AWS: a plain `labs status` stays offline and never loads the SDK.
+      let stale: string | undefined;
+      if (shown.some(isQueuedRun)) {
+        const [{ refreshQueuedRuns }, { createEngine }, { loadConfig }] = await Promise.all([
+          import('../../app/refresh-run.js'),
+          import('../../app/engines.js'),
+          import('../../app/config-store.js'),
+        ]);
+        const error = await refreshQueuedRuns(shown, loadLab, (student) => createEngine(loadConfig({ target: 'emr', student }), process.env, awsFlags(cmd)), store);
+        if (error) {
+          stale = `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
+          if (!opts.json) process.stderr.write(`${c.yellow('could not ask EMR about queued runs; showing them as last seen:')} ${stale}\n`);
+        }
+      }
+
       if (id) {
-        loadLab(id); // unknown ids get the "did you mean" error
-        const run = store.latest(id);
-        if (opts.json) return printJson({ lab: id, run: run ?? null });
+        const run = shown[0];
+        if (opts.json) return printJson({ lab: id, run: run ?? null, ...(stale ? { stale } : {}) });
         if (!run) return line(`${id}: no run yet (\`labs start ${id}\`)`);
         line(`${c.bold(run.lab)} run ${run.runId} on ${run.target}: ${stateColor(run.state)}  ${c.dim(run.dir)}`);
         line(table(run.steps.map((s) => [`  ${s.name}`, stateColor(s.state), formatSeconds(s.seconds), s.failure?.summary ?? ''])));
         for (const ch of run.checks ?? []) line(`  ${ch.passed ? c.green('✓') : c.red('✗')} ${ch.name}: ${formatActual(ch.actual)} ${c.dim(`(expected ${ch.expected})`)}`);
         return;
       }
-      const runs = store.latestOfEach();
-      if (opts.json) return printJson({ runs });
+      const runs = shown;
+      if (opts.json) return printJson({ runs, ...(stale ? { stale } : {}) });
       if (!runs.length) return line('no runs yet; `labs start <lab>` runs one (`labs list` shows the labs)');
       line(
         table([

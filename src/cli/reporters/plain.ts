@@ -33,6 +33,13 @@ export function summaryLine(run: RunRecord): string {
   return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${graded} checks passed${pending ? `, ${pending} pending (answer with labs check ${run.lab} --answer)` : ''}`;
 }
 
+/** After `--no-wait`: where the steps wait and how to follow them. */
+export function queuedLine(run: RunRecord): string {
+  const cluster = run.steps.find((s) => s.emr)?.emr?.clusterId ?? 'the cluster';
+  const ids = run.steps.map((s) => s.emr?.stepId ?? '?').join(', ');
+  return `${c.cyan('QUEUED')} ${run.lab}: ${run.steps.length} steps on ${cluster} (${ids}); \`labs status ${run.lab}\` follows them and runs the checks once they complete`;
+}
+
 /** Plain lines on stderr (stdout stays free for --json): for pipes, CI logs and dumb terminals. */
 export function plainReporter(): (e: RunEvent) => void {
   let lastProgress = 0;

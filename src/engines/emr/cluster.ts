@@ -39,6 +39,8 @@ export interface EnsureOptions extends ClusterWho {
   lab?: Lab | undefined;
   fleets: boolean;
   now: Date;
+  /** false: return a cluster that is still starting (steps may be queued on it; EMR runs them once it is up) */
+  waitReady?: boolean;
   wait: WaitOptions;
   create?: CreateOptions;
   onMessage: (message: string) => void;
@@ -79,6 +81,10 @@ export async function ensureCluster(ctx: EmrContext, o: EnsureOptions): Promise<
     cluster = await describeCluster(ctx.clients.emr, made.clusterId);
   }
   if (cluster.Status?.State === 'WAITING' || cluster.Status?.State === 'RUNNING') return { cluster, created };
+  if (o.waitReady === false) {
+    o.onMessage(`cluster ${cluster.Id}: ${cluster.Status?.State}; the steps wait in its queue until it is up (about 7-10 minutes)`);
+    return { cluster, created };
+  }
   let last: string | undefined = cluster.Status?.State;
   o.onMessage(`cluster ${cluster.Id}: ${last} (clusters take about 7-10 minutes to start)`);
   const ready = await waitForClusterReady(ctx.clients.emr, cluster.Id!, {

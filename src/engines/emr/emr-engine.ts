@@ -4,15 +4,17 @@ import type { Cluster, Step as EmrStep } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
 import { diagnose, type Diagnosis } from '../../core/diagnose.js';
 import { runPrefix, s3Uri, stepPrefix } from '../../core/emr-layout.js';
-import { emrSubmitArgv, stepConfig, validateSteps } from '../../core/emr-steps-plan.js';
+import { emrSubmitArgv, planSteps } from '../../core/emr-steps-plan.js';
 import { InterruptedError, isLabsError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab-schema.js';
 import type { RunListener, StepRecord, StepState } from '../../core/run-record.js';
 import type { AwsClients, AwsOptions } from '../../aws/clients.js';
-import { addStep, cancelSteps, waitForStep } from '../../aws/emr.js';
+import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
+import { isScalaJob } from '../../core/step-plan.js';
 import type { Engine, RunContext } from '../engine.js';
+import { ensureScalaJar } from '../scala-build.js';
 import { ensureCluster } from './cluster.js';
 import { connect, type EmrContext } from './emr-context.js';
 import { fetchStepLog } from './step-logs.js';
@@ -37,6 +39,8 @@ export const DEFAULT_TIMING: EmrTiming = {
 export interface EmrEngineOptions {
   config: Config;
   projectRoot: string;
+  /** where the Scala build keeps its Maven repository */
+  cacheDir: string;
   /** LABS_HOME/runs: failed steps' logs are copied here so `labs logs` reads them like local ones */
   runsDir: string;
   aws?: AwsOptions;
@@ -57,7 +61,39 @@ interface LabOnCluster {
   shas: Record<string, string>;
 }
 
+interface Submitted {
+  clusterId: string;
+  /** PENDING records of every step of the run, in order, each with its EMR step id */
+  records: StepRecord[];
+}
+
 const TERMINAL: StepState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+const isTerminal = (s: EmrStep) => TERMINAL.includes(s.Status?.State as StepState);
+
+/** One shared promise per key; a failed one is forgotten so the next call tries again. */
+function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
+  if (!p) {
+    p = make();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** The record of a step as EMR last described it; one still RUNNING here has overrun its timeoutMinutes. */
+function settle(record: StepRecord, final: EmrStep, step: Step, now: Date): void {
+  const timeline = final.Status?.Timeline;
+  if (timeline?.StartDateTime) record.startedAt = new Date(timeline.StartDateTime).toISOString();
+  record.endedAt = (timeline?.EndDateTime ? new Date(timeline.EndDateTime) : now).toISOString();
+  if (record.startedAt) record.seconds = (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
+  if (isTerminal(final)) {
+    record.state = final.Status!.State as StepState;
+    return;
+  }
+  record.state = 'FAILED';
+  record.failure = { cause: 'unknown', summary: `timed out after ${step.timeoutMinutes} min`, frames: [], hint: 'raise timeoutMinutes in lab.yaml or look for a stuck stage in the Spark UI (`labs ui`)' };
+}
 
 /**
  * Labs on Amazon EMR: the student's tagged cluster (found or created), artifacts in the student's S3 prefix, each step
@@ -67,6 +103,7 @@ export class EmrEngine implements Engine {
   readonly target = 'emr' as const;
   private ctx: EmrContext | undefined;
   private readonly ready = new Map<string, Promise<LabOnCluster>>();
+  private readonly submitted = new Map<string, Promise<Submitted>>();
   private readonly timing: EmrTiming;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -82,8 +119,14 @@ export class EmrEngine implements Engine {
     return this.ctx;
   }
 
-  /** Credentials (STS), region and the student's bucket; the cluster waits for the first step (it depends on the lab). */
-  async prepare(onEvent: RunListener, _signal: AbortSignal): Promise<void> {
+  /**
+   * The Scala jar when the lab runs one (its checksum names its S3 key, so it is built before anything is hashed),
+   * credentials (STS), region and the student's bucket; the cluster waits for the first step (it depends on the lab).
+   */
+  async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
+    if (lab?.steps.some(isScalaJob)) {
+      await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress: (message) => onEvent({ type: 'setup', message }), signal, env: this.opts.aws?.env });
+    }
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
     this.ctx = await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
     const { bucket } = this.ctx.layout;
@@ -101,18 +144,12 @@ export class EmrEngine implements Engine {
     return emrSubmitArgv({ lab: run.lab, layout: this.context.layout, runId: run.runId, artifactSha: artifactShas(run.lab, this.opts.projectRoot) }, step);
   }
 
-  /** Cluster ready, Glue database there, artifacts and data uploaded: once per lab per command. */
-  private labOnCluster(lab: Lab, onEvent: RunListener, signal: AbortSignal): Promise<LabOnCluster> {
-    let p = this.ready.get(lab.id);
-    if (!p) {
-      p = this.setUpLab(lab, onEvent, signal);
-      this.ready.set(lab.id, p);
-      p.catch(() => this.ready.delete(lab.id));
-    }
-    return p;
+  /** Cluster there (ready, unless the steps are only queued), Glue database there, artifacts uploaded: once per lab. */
+  private labOnCluster(lab: Lab, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<LabOnCluster> {
+    return once(this.ready, lab.id, () => this.setUpLab(lab, onEvent, signal, waitReady));
   }
 
-  private async setUpLab(lab: Lab, onEvent: RunListener, signal: AbortSignal): Promise<LabOnCluster> {
+  private async setUpLab(lab: Lab, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<LabOnCluster> {
     const ctx = this.context;
     const say = (message: string) => onEvent({ type: 'setup', message });
     const shas = artifactShas(lab, this.opts.projectRoot);
@@ -132,6 +169,7 @@ export class EmrEngine implements Engine {
         lab,
         fleets: this.opts.fleets ?? false,
         now: this.now(),
+        waitReady,
         wait: { maxWaitTime: this.timing.clusterMaxWaitSeconds, minDelay: this.timing.clusterDelay.min, maxDelay: this.timing.clusterDelay.max, abortSignal: signal },
         create: { lookupDelaysMs: this.opts.lookupDelaysMs, sleep: this.sleep },
         onMessage: say,
@@ -145,25 +183,46 @@ export class EmrEngine implements Engine {
     }
   }
 
-  async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
-    const { cluster, logUri, shas } = await this.labOnCluster(run.lab, onEvent, signal);
-    const ctx = this.context;
+  /** All of the run's steps in one AddJobFlowSteps call (EMR runs them in order): once per run. */
+  private submission(run: RunContext, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<Submitted> {
+    return once(this.submitted, run.runId, () => this.submit(run, onEvent, signal, waitReady));
+  }
+
+  private async submit(run: RunContext, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<Submitted> {
+    const { cluster, logUri, shas } = await this.labOnCluster(run.lab, onEvent, signal, waitReady);
+    const { layout, clients } = this.context;
     const clusterId = cluster.Id!;
-    const planned = stepConfig({ lab: run.lab, layout: ctx.layout, runId: run.runId, artifactSha: shas }, step);
-    validateSteps([planned], run.lab.id);
-    const record: StepRecord = {
-      name: step.name,
-      state: 'PENDING',
-      argv: planned.HadoopJarStep!.Args!,
-      out: s3Uri(ctx.layout.bucket, stepPrefix(ctx.layout, run.lab.id, run.runId, step.name)),
-    };
-    const stepId = await addStep(ctx.clients.emr, clusterId, planned);
-    record.emr = { clusterId, stepId, logUri };
-    onEvent({ type: 'setup', message: `step ${step.name} (${stepId}) queued on ${clusterId}` });
+    const planned = planSteps({ lab: run.lab, layout, runId: run.runId, artifactSha: shas });
+    const ids = await addSteps(clients.emr, clusterId, planned);
+    const records = run.lab.steps.map(
+      (step, i): StepRecord => ({
+        name: step.name,
+        state: 'PENDING',
+        argv: planned[i]!.HadoopJarStep!.Args!,
+        out: s3Uri(layout.bucket, stepPrefix(layout, run.lab.id, run.runId, step.name)),
+        emr: { clusterId, stepId: ids[i]!, logUri },
+      }),
+    );
+    onEvent({ type: 'setup', message: `queued on ${clusterId}: ${records.map((r) => `${r.name} (${r.emr!.stepId})`).join(', ')}` });
+    return { clusterId, records };
+  }
+
+  /** `--no-wait`: the steps queued (on a cluster that may still be starting), returned as PENDING records. */
+  async submitRun(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]> {
+    const { records } = await this.submission(run, onEvent, signal, false);
+    return records.map((r) => ({ ...r }));
+  }
+
+  async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
+    const sub = await this.submission(run, onEvent, signal, true);
+    const index = sub.records.findIndex((r) => r.name === step.name);
+    const record: StepRecord = { ...sub.records[index]! };
+    const { clusterId, stepId } = record.emr!;
+    const later = sub.records.slice(index + 1).map((r) => r.emr!.stepId);
 
     let final: EmrStep;
     try {
-      final = await waitForStep(ctx.clients.emr, clusterId, stepId, {
+      final = await waitForStep(this.context.clients.emr, clusterId, stepId, {
         maxWaitTime: step.timeoutMinutes * 60,
         minDelay: this.timing.stepDelay.min,
         maxDelay: this.timing.stepDelay.max,
@@ -178,40 +237,80 @@ export class EmrEngine implements Engine {
       });
     } catch (e) {
       if (!signal.aborted && !(e instanceof InterruptedError)) throw e;
-      // Ctrl-C: the student wants the step stopped, not left running on the cluster.
-      await cancelSteps(ctx.clients.emr, clusterId, [stepId]).catch(() => undefined);
+      // Ctrl-C: the student wants the run stopped, not left running on the cluster.
       final = { Id: stepId, Status: { State: 'CANCELLED' } };
+      await this.cancelQuietly(clusterId, [stepId, ...later]);
+      return this.conclude(run, step, record, final, onEvent, signal);
     }
-    return this.finish(run, step, record, final, clusterId, logUri, onEvent, signal);
+    const timedOut = !isTerminal(final);
+    if (timedOut || final.Status?.State !== 'COMPLETED') {
+      // A step that did not complete ends the run: the steps after it need its output (EMR cancels them too after
+      // CANCEL_AND_WAIT, but not on a cluster that runs steps side by side).
+      await this.cancelQuietly(clusterId, timedOut ? [stepId, ...later] : later);
+    }
+    return this.conclude(run, step, record, final, onEvent, signal);
   }
 
-  private async finish(run: RunContext, step: Step, record: StepRecord, final: EmrStep, clusterId: string, logUri: string, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
-    const state = (final.Status?.State ?? 'FAILED') as StepState | 'INTERRUPTED';
-    const timeline = final.Status?.Timeline;
-    if (timeline?.StartDateTime) record.startedAt = new Date(timeline.StartDateTime).toISOString();
-    record.endedAt = (timeline?.EndDateTime ? new Date(timeline.EndDateTime) : this.now()).toISOString();
-    if (record.startedAt) record.seconds = (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
-
-    if (!TERMINAL.includes(state as StepState)) {
-      // Still running after the step's timeout: stop it so it does not hold the cluster.
-      await cancelSteps(this.context.clients.emr, clusterId, [final.Id!]).catch(() => undefined);
-      record.state = 'FAILED';
-      record.failure = { cause: 'unknown', summary: `timed out after ${step.timeoutMinutes} min`, frames: [], hint: 'raise timeoutMinutes in lab.yaml or look for a stuck stage in the Spark UI (`labs ui`)' };
-    } else {
-      record.state = state as StepState;
-    }
-    if (record.state === 'FAILED' && !record.failure) record.failure = await this.explainFailure(run, step, record, final, clusterId, logUri, onEvent, signal);
+  private async conclude(run: RunContext, step: Step, record: StepRecord, final: EmrStep, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
+    settle(record, final, step, this.now());
+    if (record.state === 'FAILED' && !record.failure) record.failure = await this.explainFailure(run, step, record, final, onEvent, signal, this.opts.config.emr.logWaitSeconds);
     onEvent({ type: 'step-end', step: { ...record } });
     return record;
   }
 
+  /**
+   * A queued run's steps as EMR has them now (`labs status`, `labs check` after `--no-wait`). As in a waiting run, a
+   * step that did not complete (or overran its timeoutMinutes) ends the run: what is left of it is cancelled. A failed
+   * step is explained from the log EMR has uploaded so far, without waiting for more.
+   */
+  async refreshSteps(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]> {
+    const ctx = await this.connected();
+    const out: StepRecord[] = [];
+    let ended = false;
+    for (const prev of steps) {
+      const step = run.lab.steps.find((s) => s.name === prev.name);
+      const live = prev.state === 'PENDING' || prev.state === 'RUNNING';
+      if (!prev.emr || !step || !live) {
+        out.push(prev);
+        continue;
+      }
+      const record: StepRecord = { ...prev };
+      if (ended) {
+        await this.cancelQuietly(prev.emr.clusterId, [prev.emr.stepId]);
+        record.state = 'CANCELLED';
+        out.push(record);
+        continue;
+      }
+      const final = await describeStep(ctx.clients.emr, prev.emr.clusterId, prev.emr.stepId);
+      const started = final.Status?.Timeline?.StartDateTime;
+      const overran = final.Status?.State === 'RUNNING' && started !== undefined && this.now().getTime() - new Date(started).getTime() > step.timeoutMinutes * 60_000;
+      if (overran) await this.cancelQuietly(prev.emr.clusterId, [prev.emr.stepId]);
+      if (overran || isTerminal(final)) {
+        settle(record, final, step, this.now());
+        if (record.state === 'FAILED' && !record.failure) record.failure = await this.explainFailure(run, step, record, final, () => {}, new AbortController().signal, 0);
+        ended = record.state !== 'COMPLETED';
+      } else {
+        record.state = final.Status?.State === 'RUNNING' ? 'RUNNING' : 'PENDING';
+        if (started) record.startedAt = new Date(started).toISOString();
+      }
+      out.push(record);
+    }
+    return out;
+  }
+
+  private async cancelQuietly(clusterId: string, stepIds: string[]): Promise<void> {
+    // A step that ended meanwhile cannot be cancelled; that is not a problem worth reporting.
+    if (stepIds.length) await cancelSteps(this.context.clients.emr, clusterId, stepIds).catch(() => undefined);
+  }
+
   /** The step's stderr from LogUri (EMR pushes logs every few minutes, so wait for it), kept locally for `labs logs`. */
-  private async explainFailure(run: RunContext, step: Step, record: StepRecord, final: EmrStep, clusterId: string, logUri: string, onEvent: RunListener, signal: AbortSignal): Promise<Diagnosis> {
+  private async explainFailure(run: RunContext, step: Step, record: StepRecord, final: EmrStep, onEvent: RunListener, signal: AbortSignal, logWaitSeconds: number): Promise<Diagnosis> {
     const details = final.Status?.FailureDetails;
+    const { clusterId, logUri } = record.emr!;
     let log: string | undefined;
-    if (logUri && this.opts.config.emr.logWaitSeconds > 0) {
-      onEvent({ type: 'setup', message: `step ${step.name} failed; fetching its log from ${logUri} (EMR uploads logs every few minutes)` });
-      const wait = { maxSeconds: this.opts.config.emr.logWaitSeconds, pollSeconds: this.timing.logPollSeconds, sleep: this.sleep, signal };
+    if (logUri) {
+      if (logWaitSeconds > 0) onEvent({ type: 'setup', message: `step ${step.name} failed; fetching its log from ${logUri} (EMR uploads logs every few minutes)` });
+      const wait = { maxSeconds: logWaitSeconds, pollSeconds: this.timing.logPollSeconds, sleep: this.sleep, signal };
       try {
         log = await fetchStepLog(this.context.clients.s3, logUri, clusterId, final.Id!, 'stderr', wait);
         const stdout = log === undefined ? undefined : await fetchStepLog(this.context.clients.s3, logUri, clusterId, final.Id!, 'stdout', { ...wait, maxSeconds: 0 });
@@ -242,10 +341,14 @@ export class EmrEngine implements Engine {
     return files;
   }
 
-  async readResult(run: RunContext, step: string): Promise<unknown> {
-    // `labs check` reads results without a prepare(): connect on demand.
+  /** `labs check` and `labs status` read and refresh runs without a prepare(): connect on demand. */
+  private async connected(): Promise<EmrContext> {
     this.ctx ??= await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
-    const { layout, clients } = this.ctx;
+    return this.ctx;
+  }
+
+  async readResult(run: RunContext, step: string): Promise<unknown> {
+    const { layout, clients } = await this.connected();
     const text = await getObjectText(clients.s3, layout.bucket, `${stepPrefix(layout, run.lab.id, run.runId, step)}/result.json`);
     if (text === undefined) return undefined;
     try {

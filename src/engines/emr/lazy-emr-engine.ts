@@ -24,8 +24,8 @@ export class LazyEmrEngine implements Engine {
     return this.inner;
   }
 
-  async prepare(onEvent: RunListener, signal: AbortSignal): Promise<void> {
-    await (await this.load()).prepare(onEvent, signal);
+  async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
+    await (await this.load()).prepare(onEvent, signal, lab);
   }
 
   runDir(lab: Lab, runId: string): string {
@@ -38,6 +38,15 @@ export class LazyEmrEngine implements Engine {
 
   runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
     return this.engine.runStep(run, step, onEvent, signal);
+  }
+
+  submitRun(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]> {
+    return this.engine.submitRun(run, onEvent, signal);
+  }
+
+  /** `labs status` and `labs check` refresh a queued run without preparing one. */
+  async refreshSteps(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]> {
+    return (await this.load()).refreshSteps(run, steps);
   }
 
   /** `labs check` reads results without preparing a run. */

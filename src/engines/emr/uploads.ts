@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { artifactKey, dataPrefix, type S3Layout } from '../../core/emr-layout.js';
 import type { Lab } from '../../core/lab-schema.js';
@@ -10,9 +10,17 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** sha256 of each file the lab ships to the cluster, by project-relative path. */
-export function artifactShas(lab: Lab, projectRoot: string): Record<string, string> {
-  return Object.fromEntries(labArtifacts(lab).map((rel) => [rel, sha256File(path.join(projectRoot, rel))]));
+/**
+ * sha256 of each file the lab ships to the cluster, by project-relative path. `ifMissing` stands in for a file that
+ * is not there (`labs plan` before the Scala jar was ever built); without it a missing file is an error.
+ */
+export function artifactShas(lab: Lab, projectRoot: string, ifMissing?: (rel: string) => string): Record<string, string> {
+  return Object.fromEntries(
+    labArtifacts(lab).map((rel) => {
+      const file = path.join(projectRoot, rel);
+      return [rel, ifMissing && !existsSync(file) ? ifMissing(rel) : sha256File(file)];
+    }),
+  );
 }
 
 function filesUnder(p: string): string[] {

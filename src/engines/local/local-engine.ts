@@ -10,7 +10,7 @@ import type { Engine, RunContext } from '../engine.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
-import { ensureScalaJar } from './scala-build.js';
+import { ensureScalaJar } from '../scala-build.js';
 import { runProcess } from './spark-process.js';
 import { LOCAL_BUCKET, LOCAL_MAGIC_COMMITTER_CONF, S3A_EXCLUDES, S3A_PACKAGES, s3aConf, startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { readProgress } from './spark-rest.js';

@@ -89,12 +89,13 @@ describe('planCluster', () => {
     expect(() => planCluster({ ...base, student: 'x'.repeat(300), lab: lab(), fleets: false })).toThrowError(/too long/);
   });
 
-  it('gives labs with the same cluster needs the same shape, and a Glue lab another', () => {
+  it('gives labs with the same cluster needs the same shape, and a Glue lab or a side-by-side-steps lab another', () => {
     const other = lab({ id: 'day2-other', spark: { conf: { 'spark.sql.shuffle.partitions': 8 } } });
     expect(clusterShape(DEFAULT_CONFIG, lab({ spark: { conf: {} } }), false)).toBe(clusterShape(DEFAULT_CONFIG, other, false));
     expect(clusterShape(DEFAULT_CONFIG, other, false)).toBe(clusterShape(DEFAULT_CONFIG, undefined, false));
     expect(clusterShape(DEFAULT_CONFIG, lab({ cluster: { catalog: 'glue' } }), false)).not.toBe(clusterShape(DEFAULT_CONFIG, other, false));
     expect(clusterShape(DEFAULT_CONFIG, other, true)).not.toBe(clusterShape(DEFAULT_CONFIG, other, false));
+    expect(clusterShape(DEFAULT_CONFIG, lab({ cluster: { stepConcurrency: 2 } }), false)).not.toBe(clusterShape(DEFAULT_CONFIG, other, false));
   });
 });
 
@@ -145,14 +146,18 @@ describe('labConfigurations', () => {
 describe('planSteps', () => {
   const o = (l: Lab) => ({ lab: l, layout: { bucket: 'b', student: 'ana' }, runId: 'r1', artifactSha: { 'spark-jobs/python/day2_joins.py': 'a'.repeat(64), 'spark-jobs/python/labkit.py': 'b'.repeat(64) } });
 
-  it('submits each step with command-runner.jar in cluster mode, s3 paths, ActionOnFailure CONTINUE', () => {
+  it('submits each step with command-runner.jar in cluster mode, s3 paths; a failure cancels the steps after it', () => {
     const [step] = planSteps(o(lab()));
-    expect(step).toMatchObject({ Name: 'day2-joins:joins r1', ActionOnFailure: 'CONTINUE', HadoopJarStep: { Jar: 'command-runner.jar' } });
+    expect(step).toMatchObject({ Name: 'day2-joins:joins r1', ActionOnFailure: 'CANCEL_AND_WAIT', HadoopJarStep: { Jar: 'command-runner.jar' } });
     const args = step!.HadoopJarStep!.Args!;
     expect(args.slice(0, 3)).toEqual(['spark-submit', '--deploy-mode', 'cluster']);
     expect(args).toContain('s3://b/ana/artifacts/aaaaaaaaaaaa/spark-jobs/python/day2_joins.py');
     expect(args).toContain('s3://b/ana/artifacts/bbbbbbbbbbbb/spark-jobs/python/labkit.py');
     expect(args.slice(-4)).toEqual(['--out', 's3://b/ana/runs/day2-joins/r1/joins', '--data', 's3://b/ana/data/day2-joins/orders']);
+  });
+
+  it('steps that run side by side (stepConcurrency > 1) CONTINUE: EMR refuses CANCEL_AND_WAIT there', () => {
+    expect(planSteps(o(lab({ cluster: { stepConcurrency: 2 } })))[0]!.ActionOnFailure).toBe('CONTINUE');
   });
 
   it('uses s3a:// paths for a magic-committer lab (EMR applies MagicCommitProtocol to s3a)', () => {

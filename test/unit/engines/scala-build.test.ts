@@ -12,7 +12,7 @@ import {
   mavenArgs,
   scalaSourceFiles,
   scalaSourceHash,
-} from '../../../src/engines/local/scala-build.js';
+} from '../../../src/engines/scala-build.js';
 
 /** A project root with a tiny spark-jobs/scala: pom, two sources, and build output that must not count. */
 function fakeProject(): { root: string; scala: string; write(rel: string, text: string): void } {

@@ -1,0 +1,45 @@
+import { isLabsError, type LabsError } from '../core/errors.js';
+import type { Lab } from '../core/lab-schema.js';
+import { runState, type RunRecord } from '../core/run-record.js';
+import type { Engine } from '../engines/engine.js';
+import type { RunStore } from './run-store.js';
+import { runChecks } from './start.js';
+
+/** True for a run whose steps were queued (`labs start --target emr --no-wait`) and may have moved on since. */
+export const isQueuedRun = (run: RunRecord) => run.state === 'RUNNING' && run.target === 'emr' && run.steps.some((s) => s.emr);
+
+/**
+ * A queued run brought up to date and saved: its steps as the engine sees them now, then its checks once every step
+ * has completed, exactly as a waiting `labs start` would have ended it.
+ */
+export async function refreshRun(run: RunRecord, lab: Lab, engine: Engine, store: RunStore, now: () => Date = () => new Date()): Promise<RunRecord> {
+  if (run.state !== 'RUNNING' || !engine.refreshSteps) return run;
+  const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
+  run.steps = await engine.refreshSteps(ctx, run.steps);
+  if (run.steps.every((s) => s.state === 'COMPLETED')) run.checks = await runChecks(lab, engine, ctx);
+  run.state = runState(run.steps, run.checks);
+  if (run.state !== 'RUNNING') run.endedAt = now().toISOString();
+  store.save(run);
+  return run;
+}
+
+/**
+ * Every queued run refreshed, with one engine per student. The first AWS problem (no credentials, throttling) stops
+ * the refresh and is returned: the runs then show as last stored, which still beats no status at all.
+ */
+export async function refreshQueuedRuns(runs: RunRecord[], labOf: (id: string) => Lab, engineFor: (student: string) => Engine, store: RunStore): Promise<LabsError | undefined> {
+  const engines = new Map<string, Engine>();
+  try {
+    for (const run of runs.filter(isQueuedRun)) {
+      let engine = engines.get(run.student);
+      if (!engine) engines.set(run.student, (engine = engineFor(run.student)));
+      await refreshRun(run, labOf(run.lab), engine, store);
+    }
+    return undefined;
+  } catch (e) {
+    if (isLabsError(e)) return e;
+    throw e;
+  } finally {
+    for (const engine of engines.values()) await engine.dispose?.();
+  }
+}
