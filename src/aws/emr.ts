@@ -3,6 +3,7 @@ import {
   CancelStepsCommand,
   CreatePersistentAppUICommand,
   DescribeClusterCommand,
+  DescribePersistentAppUICommand,
   DescribeStepCommand,
   GetOnClusterAppUIPresignedURLCommand,
   GetPersistentAppUIPresignedURLCommand,
@@ -200,24 +201,41 @@ export async function terminateClusters(emr: EMRClient, clusterIds: string[]): P
   }
 }
 
+/** Whether EMR still knows a persistent app UI made earlier (they are not listable, so the id is remembered). */
+async function persistentUiExists(emr: EMRClient, id: string): Promise<boolean> {
+  try {
+    const out = await emr.send(new DescribePersistentAppUICommand({ PersistentAppUIId: id }));
+    return Boolean(out.PersistentAppUI?.PersistentAppUIId);
+  } catch (e) {
+    if ((e as Error).name === 'InvalidRequestException') return false;
+    throw toLabsError(e, 'describe the persistent Spark UI');
+  }
+}
+
+export interface SparkUiOptions {
+  applicationId?: string | undefined;
+  /** a persistent app UI made for this cluster before: reused while EMR still has it, instead of making another */
+  persistentUiId?: string | undefined;
+}
+
 /**
  * Spark UI links without SSH. While the cluster lives: the on-cluster Spark History Server; after it ends: a
- * persistent app UI. Presigned URLs grant access: return them to print, never store or log them.
+ * persistent app UI (one per cluster: pass the id it returned last time). Presigned URLs grant access: return them
+ * to print, never store or log them; the persistent UI's id is no secret and may be kept.
  */
-export async function sparkUiUrl(emr: EMRClient, cluster: Cluster, applicationId?: string): Promise<{ url: string; persistent: boolean }> {
+export async function sparkUiUrl(emr: EMRClient, cluster: Cluster, o: SparkUiOptions = {}): Promise<{ url: string; persistent: boolean; persistentUiId?: string }> {
   const clusterId = cluster.Id!;
+  const app = o.applicationId ? { ApplicationId: o.applicationId } : {};
   const live = cluster.Status?.State && ACTIVE_STATES.includes(cluster.Status.State);
   if (live) {
-    const out = await aws('get the Spark UI link', () =>
-      emr.send(new GetOnClusterAppUIPresignedURLCommand({ ClusterId: clusterId, OnClusterAppUIType: 'SparkHistoryServer', ...(applicationId ? { ApplicationId: applicationId } : {}) })),
-    );
+    const out = await aws('get the Spark UI link', () => emr.send(new GetOnClusterAppUIPresignedURLCommand({ ClusterId: clusterId, OnClusterAppUIType: 'SparkHistoryServer', ...app })));
     if (out.PresignedURL) return { url: out.PresignedURL, persistent: false };
   }
   if (!cluster.ClusterArn) throw new EnvironmentError(`cluster ${clusterId} has no ARN to open a persistent UI for`);
-  const created = await aws('create a persistent Spark UI', () => emr.send(new CreatePersistentAppUICommand({ TargetResourceArn: cluster.ClusterArn })));
-  const out = await aws('get the persistent Spark UI link', () =>
-    emr.send(new GetPersistentAppUIPresignedURLCommand({ PersistentAppUIId: created.PersistentAppUIId, PersistentAppUIType: 'SHS', ...(applicationId ? { ApplicationId: applicationId } : {}) })),
-  );
+  let id = o.persistentUiId && (await persistentUiExists(emr, o.persistentUiId)) ? o.persistentUiId : undefined;
+  id ??= (await aws('create a persistent Spark UI', () => emr.send(new CreatePersistentAppUICommand({ TargetResourceArn: cluster.ClusterArn })))).PersistentAppUIId;
+  if (!id) throw new EnvironmentError(`EMR made no persistent Spark UI for ${clusterId}`, 'try again in a minute');
+  const out = await aws('get the persistent Spark UI link', () => emr.send(new GetPersistentAppUIPresignedURLCommand({ PersistentAppUIId: id, PersistentAppUIType: 'SHS', ...app })));
   if (!out.PresignedURL) throw new EnvironmentError('EMR did not return a Spark UI link yet', 'try again in a minute: the persistent UI takes a moment to start');
-  return { url: out.PresignedURL, persistent: true };
+  return { url: out.PresignedURL, persistent: true, persistentUiId: id };
 }

@@ -21,6 +21,7 @@ export const OPERATION_ACTIONS: Record<string, string> = {
   'emr/GetAutoTerminationPolicy': 'elasticmapreduce:GetAutoTerminationPolicy',
   'emr/GetOnClusterAppUIPresignedURL': 'elasticmapreduce:GetOnClusterAppUIPresignedURL',
   'emr/CreatePersistentAppUI': 'elasticmapreduce:CreatePersistentAppUI',
+  'emr/DescribePersistentAppUI': 'elasticmapreduce:DescribePersistentAppUI',
   'emr/GetPersistentAppUIPresignedURL': 'elasticmapreduce:GetPersistentAppUIPresignedURL',
   'resourcegroupstaggingapi/GetResources': 'tag:GetResources',
   'cloudwatch/GetMetricData': 'cloudwatch:GetMetricData',
@@ -81,7 +82,7 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
     {
       Sid: 'FindClustersAndMetrics',
       Effect: 'Allow',
-      Action: actions('emr/ListClusters', 'resourcegroupstaggingapi/GetResources', 'cloudwatch/GetMetricData', 'emr/GetPersistentAppUIPresignedURL'),
+      Action: actions('emr/ListClusters', 'resourcegroupstaggingapi/GetResources', 'cloudwatch/GetMetricData', 'emr/DescribePersistentAppUI', 'emr/GetPersistentAppUIPresignedURL'),
       Resource: '*',
     },
     {

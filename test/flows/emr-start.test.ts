@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { emrStepLog } from '../../src/app/emr/step-log.js';
@@ -200,5 +201,30 @@ describe('labs cluster up', () => {
     expect(fake.activeClusters()[0]!.input.AutoTerminationPolicy?.IdleTimeout).toBe(3600);
     const again = await clusterUp(ctx, config, { fleets: true, now: new Date(), wait, onMessage: () => {} });
     expect(again).toMatchObject({ created: false, cluster: { id: first.cluster.id } });
+  });
+});
+
+describe('labs ui on an ended cluster', () => {
+  it('makes one persistent Spark UI and reuses it; makes another only when EMR no longer has it', async () => {
+    const { sparkUi } = await import('../../src/app/emr/clusters.js');
+    const { persistentUiIdsFile } = await import('../../src/app/emr/persistent-ui-ids.js');
+    const { run } = await start({ fake: { stepOutcome: () => resultOf('BroadcastHashJoin') } });
+    const clusterId = run.steps[0]!.emr!.clusterId;
+    fake.terminate(clusterId);
+    const ctx = await connect(emrConfig(), { clients: fake.clients });
+    const file = path.join(tempProject().home, 'persistent-ui.json');
+    const ids = persistentUiIdsFile(file);
+
+    const first = await sparkUi(ctx, emrConfig(), clusterId, ids);
+    expect(first).toMatchObject({ clusterId, persistent: true, url: expect.stringMatching(/^https:/) });
+    await sparkUi(ctx, emrConfig(), clusterId, ids);
+    expect(count('CreatePersistentAppUI')).toBe(1);
+    expect(count('DescribePersistentAppUI')).toBe(1);
+    // the link is a credential: only the id is kept
+    expect(readFileSync(file, 'utf8')).not.toMatch(/https|token/);
+
+    fake.persistentUis.clear();
+    await sparkUi(ctx, emrConfig(), clusterId, ids);
+    expect(count('CreatePersistentAppUI')).toBe(2);
   });
 });

@@ -38,7 +38,9 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   }
   const [first] = await studentClusters(ctx, config);
   fake.terminate(first!.id);
-  await sparkUi(ctx, config, first!.id);
+  const ids = new Map<string, string>();
+  await sparkUi(ctx, config, first!.id, ids);
+  await sparkUi(ctx, config, first!.id, ids); // the persistent UI made above, described and reused
 
   const slow = new FakeAws({ stepPolls: 1000, bucketExists: true });
   const ac = new AbortController();

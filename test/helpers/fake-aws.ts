@@ -5,6 +5,7 @@ import {
   CancelStepsCommand,
   CreatePersistentAppUICommand,
   DescribeClusterCommand,
+  DescribePersistentAppUICommand,
   DescribeStepCommand,
   GetAutoTerminationPolicyCommand,
   GetOnClusterAppUIPresignedURLCommand,
@@ -105,6 +106,8 @@ export class FakeAws {
   readonly objects = new Map<string, StoredObject>();
   readonly buckets = new Set<string>();
   readonly databases = new Set<string>();
+  /** persistent app UIs EMR knows (a test may delete one) */
+  readonly persistentUis = new Set<string>();
   /** commands (by name) to throttle, with how many times */
   readonly throttle = new Map<string, number>();
   /** RunJobFlow creates the cluster, then the response is lost this many times */
@@ -308,7 +311,15 @@ export class FakeAws {
       })),
     }));
     emr.on(GetAutoTerminationPolicyCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ AutoTerminationPolicy: this.clusters.get(ClusterId)!.input.AutoTerminationPolicy }));
-    emr.on(CreatePersistentAppUICommand).callsFake(() => ({ PersistentAppUIId: 'p-ui-1' }));
+    emr.on(CreatePersistentAppUICommand).callsFake(() => {
+      const id = `p-ui-${++this.seq}`;
+      this.persistentUis.add(id);
+      return { PersistentAppUIId: id };
+    });
+    emr.on(DescribePersistentAppUICommand).callsFake(({ PersistentAppUIId }: { PersistentAppUIId: string }) => {
+      if (!this.persistentUis.has(PersistentAppUIId)) throw new AwsError('InvalidRequestException', `Persistent app UI ${PersistentAppUIId} does not exist.`, 400);
+      return { PersistentAppUI: { PersistentAppUIId, PersistentAppUITypeList: ['SHS'], PersistentAppUIStatus: 'ATTACHED' } };
+    });
     emr.on(GetPersistentAppUIPresignedURLCommand).callsFake(() => ({ PresignedURLReady: true, PresignedURL: 'https://p-ui-1.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret' }));
 
     tagging.on(GetResourcesCommand).callsFake(({ TagFilters }: { TagFilters: { Key: string; Values: string[] }[] }) => {

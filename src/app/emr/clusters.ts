@@ -8,6 +8,7 @@ import { ensureBucket } from '../../aws/s3.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
 import { ensureCluster, findStudentClusters } from '../../engines/emr/cluster.js';
 import type { EmrContext } from '../../engines/emr/emr-context.js';
+import type { PersistentUiIds } from './persistent-ui-ids.js';
 
 export interface ClusterView {
   id: string;
@@ -82,10 +83,12 @@ export async function stopLab(ctx: EmrContext, config: Config, labId: string): P
  * A Spark UI link for the student's cluster: live while it runs, persistent after it ended (`clusterId` picks an
  * ended one). The URL is a credential: the caller prints it and keeps it nowhere.
  */
-export async function sparkUi(ctx: EmrContext, config: Config, clusterId?: string): Promise<{ clusterId: string; url: string; persistent: boolean }> {
+export async function sparkUi(ctx: EmrContext, config: Config, clusterId?: string, uiIds?: PersistentUiIds): Promise<{ clusterId: string; url: string; persistent: boolean }> {
   const cluster = clusterId ? await describeCluster(ctx.clients.emr, clusterId) : (await findStudentClusters(ctx, { config, student: ctx.layout.student }))[0];
   if (!cluster?.Id) throw new InputError(`${ctx.layout.student} has no live EMR cluster`, 'start a lab with --target emr, or pass --cluster <id> for an ended one');
-  const { url, persistent } = await sparkUiUrl(ctx.clients.emr, cluster);
+  const known = uiIds?.get(cluster.Id);
+  const { url, persistent, persistentUiId } = await sparkUiUrl(ctx.clients.emr, cluster, { persistentUiId: known });
+  if (persistentUiId && persistentUiId !== known) uiIds?.set(cluster.Id, persistentUiId);
   return { clusterId: cluster.Id, url, persistent };
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
@@ -10,11 +11,17 @@ export function registerUi(program: Command): void {
     .option('--student <id>', 'student id; default from config')
     .option('--json', 'print one JSON document')
     .action(async (id: string | undefined, flags: { cluster?: string; student?: string; json?: boolean }, cmd: Command) => {
-      const [{ loadLab }, { openEmr }, { sparkUi }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
+      const [{ loadLab }, { openEmr }, { sparkUi }, { persistentUiIdsFile }, { labsHome }] = await Promise.all([
+        import('../../app/lab-catalog.js'),
+        import('../../app/emr/session.js'),
+        import('../../app/emr/clusters.js'),
+        import('../../app/emr/persistent-ui-ids.js'),
+        import('../../app/paths.js'),
+      ]);
       if (id) loadLab(id);
       const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
       try {
-        const ui = await sparkUi(session.ctx, session.config, flags.cluster);
+        const ui = await sparkUi(session.ctx, session.config, flags.cluster, persistentUiIdsFile(path.join(labsHome(), 'persistent-ui.json')));
         if (flags.json) return printJson(ui);
         line(`Spark ${ui.persistent ? 'History Server (persistent)' : 'History Server'} for ${ui.clusterId}:`);
         line(ui.url);
