@@ -141,6 +141,17 @@ describe('labs start --target emr, on a fake EMR', () => {
     expect((err as EnvironmentError).exitCode).toBe(3);
   });
 
+  it('a subnet without capacity: the cluster ends with INSTANCE_FAILURE, explained with another subnet or fleets as the fix', async () => {
+    const err = await start({ fake: { bootstrapFailure: { Code: 'INSTANCE_FAILURE', Message: 'Instance failed to provision: insufficient capacity in subnet-0abc' } } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnvironmentError);
+    expect((err as EnvironmentError).message).toMatch(/INSTANCE_FAILURE: Instance failed to provision: insufficient capacity/);
+    expect((err as EnvironmentError).hint).toMatch(/emr.subnetIds.*--fleets/);
+    // it was made tagged and with auto-termination before it failed
+    const [made] = [...fake.clusters.values()];
+    expect(made!.input.AutoTerminationPolicy?.IdleTimeout).toBeGreaterThan(0);
+    expect(tagValue(made!.input.Tags, TAG.student)).toBe('ana');
+  });
+
   it('rides out throttling while waiting, and ends with a clear exit-3 error when a call stays throttled', async () => {
     fake = new FakeAws({ stepOutcome: () => resultOf('BroadcastHashJoin') });
     fake.throttle.set('DescribeStep', 3);

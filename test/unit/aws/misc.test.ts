@@ -35,6 +35,7 @@ describe('toLabsError', () => {
     [e('ThrottlingException', 'Rate exceeded', 400), /throttling/, /wait a minute/],
     [e('AccessDeniedException', 'User is not authorized to perform: elasticmapreduce:RunJobFlow', 400), /access denied/, /iam-policy/],
     [e('BucketAlreadyExists', 'taken', 409), /another account/, /emr.bucket/],
+    [e('ValidationException', 'Insufficient capacity for instance type m5.xlarge in subnet-0abc', 400), /no capacity/, /emr.subnetIds|--fleets/],
   ])('%s', (error, message, hint) => {
     const mapped = toLabsError(error, 'do it');
     expect(mapped).toBeInstanceOf(EnvironmentError);
