@@ -1,32 +1,12 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AddJobFlowStepsCommand, EMRClient, RunJobFlowCommand } from '@aws-sdk/client-emr';
-import { cacheDir, projectRoot } from '../../src/app/paths.js';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
 import { TAG } from '../../src/core/emr-tags.js';
-import { requirementsFile } from '../../src/engines/local/local-engine.js';
-import { venvFor } from '../../src/engines/local/python-env.js';
-import { startS3Emulator, type S3Emulator } from '../../src/engines/local/s3-emulator.js';
-
-/** moto's server from the project venv (`labs setup local` installs it); undefined when the venv is not built. */
-export function motoServerPath(): string | undefined {
-  try {
-    const bin = path.join(venvFor(cacheDir(), requirementsFile(projectRoot), 'python3').dir, 'bin', 'moto_server');
-    return existsSync(bin) ? bin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A moto server on 127.0.0.1 (random port), and the environment that points the CLI and the SDK at it. */
-export async function startMoto(bin: string): Promise<{ server: S3Emulator; env: Record<string, string> }> {
-  const server = await startS3Emulator(bin, []);
-  const env = { AWS_ENDPOINT_URL: server.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
-  return { server, env };
-}
+import { startMoto } from './moto-server.js';
 
 export interface SeededStudent {
   student: string;
@@ -90,14 +70,14 @@ export async function seedCohort(endpoint: string, cohort: string, students: { s
  * In a describe block: moto started before the tests with a seeded cohort, stopped after. The returned object fills
  * in once the setup ran: `env` points the CLI at moto (with its own LABS_HOME), `seeded` lists the clusters.
  */
-export function motoCohort(bin: string, cohort: string, students: { student: string; metrics: Record<string, number> }[], extraEnv: Record<string, string> = {}) {
+export function motoCohort(cohort: string, students: { student: string; metrics: Record<string, number> }[], extraEnv: Record<string, string> = {}) {
   const fixture = { env: {} as Record<string, string>, seeded: [] as SeededStudent[] };
   let stop = async () => {};
   beforeAll(async () => {
-    const m = await startMoto(bin);
-    stop = m.server.stop;
+    const m = await startMoto();
+    stop = m.stop;
     fixture.env = { ...m.env, LABS_HOME: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')), ...extraEnv };
-    fixture.seeded = await seedCohort(m.server.endpoint, cohort, students);
+    fixture.seeded = await seedCohort(m.endpoint, cohort, students);
   }, 60_000);
   afterAll(() => stop());
   return fixture;

@@ -26,7 +26,7 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   moto = await startMoto();
-  Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, moto.env);
   delete process.env.AWS_PROFILE;
   clients = createClients({ env: process.env });
 }, 15 * 60_000);

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runLabs } from '../../helpers/cli.js';
-import { motoCohort, motoServerPath } from '../../helpers/moto-emr.js';
-
-const moto = motoServerPath();
-if (!moto) console.warn('skipping the dashboard-on-moto tests: no moto_server in the project venv (run `labs setup local`)');
+import { motoCohort } from '../../helpers/moto-emr.js';
 
 /** `labs dashboard --once` against moto server: clusters found by their tags, CloudWatch values as seeded. */
-describe.skipIf(!moto)('labs dashboard against moto server', () => {
-  const m = motoCohort(moto!, 'fall-27', [
+describe('labs dashboard against moto server', () => {
+  const m = motoCohort('fall-27', [
     { student: 'ana', metrics: { AppsRunning: 3, AppsPending: 1, ContainerPending: 7, YARNMemoryAvailablePercentage: 42.5, HDFSUtilization: 12.25, CoreNodesRunning: 2, IsIdle: 0 } },
     { student: 'bo', metrics: { AppsRunning: 5, IsIdle: 0 } },
     { student: 'cy', metrics: { AppsRunning: 0, IsIdle: 1 } },

@@ -1,12 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labsBin, repoRoot } from '../../helpers/cli.js';
-import { motoCohort, motoServerPath } from '../../helpers/moto-emr.js';
+import { motoCohort } from '../../helpers/moto-emr.js';
 
 const hasTmux = spawnSync('sh', ['-c', 'command -v tmux'], { encoding: 'utf8' }).status === 0;
-const moto = motoServerPath();
 if (!hasTmux) console.warn('skipping the real-terminal dashboard test: tmux is not installed (apt-get install -y tmux)');
-if (!moto) console.warn('skipping the real-terminal dashboard test: no moto_server in the project venv (run `labs setup local`)');
 
 /** Our own tmux server (-L), so the test neither sees nor disturbs anyone's sessions. */
 const socket = `labs-dashboard-test-${process.pid}`;
@@ -26,9 +24,8 @@ async function waitFor(what: string, ok: (s: string) => boolean, timeoutMs = 30_
 }
 
 /** `labs dashboard` in a real terminal: started in tmux against moto, driven with keys, read back from the pane. */
-describe.skipIf(!hasTmux || !moto)('labs dashboard in a real terminal (tmux)', () => {
+describe.skipIf(!hasTmux)('labs dashboard in a real terminal (tmux)', () => {
   const m = motoCohort(
-    moto!,
     'spring-28',
     [
       { student: 'ana', metrics: { AppsRunning: 2, IsIdle: 0 } },
