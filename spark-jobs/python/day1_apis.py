@@ -301,28 +301,6 @@ def api_probe(spark: SparkSession, df: DataFrame) -> Dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- transform
 
 
-def group_cpu_seconds(spark: SparkSession, group: str) -> float:
-    """Executor CPU time (s) of the JVM task threads of every stage of a job group's jobs.
-
-    Read from the driver's status store (the data behind the UI's Stages tab and REST API), after draining the
-    listener bus that fills it. Python worker processes are not JVM threads: their CPU is not included.
-    """
-    sc = spark.sparkContext
-    jsc = sc._jsc.sc()
-    jsc.listenerBus().waitUntilEmpty(10_000)
-    store = jsc.statusStore()
-    tracker = sc.statusTracker()
-    nanos = 0
-    for job_id in tracker.getJobIdsForGroup(group):
-        info = tracker.getJobInfo(job_id)
-        for stage_id in (info.stageIds if info else []):
-            try:
-                nanos += int(store.lastStageAttempt(int(stage_id)).executorCpuTime())
-            except Exception:  # noqa: BLE001 - a stage without attempt data (skipped) used no CPU
-                pass
-    return nanos / 1e9
-
-
 def timed(fn) -> Tuple[Any, float]:
     start = time.perf_counter()
     value = fn()
@@ -379,10 +357,10 @@ def transform(spark: SparkSession, out: str, rows: int, partitions: int, runs: i
     t = labkit.compare_medians({"rdd": timed_run("rdd"), "dataframe": timed_run("dataframe")},
                                runs=runs, warmup=warmup)
     cpu = {
-        label: [group_cpu_seconds(spark, g) + python_cpu.get(g, 0.0) for g in gs[warmup:]]
+        label: [labkit.group_cpu_seconds(spark, g) + python_cpu.get(g, 0.0) for g in gs[warmup:]]
         for label, gs in groups.items()
     }
-    jvm_rdd = [group_cpu_seconds(spark, g) for g in groups["rdd"][warmup:]]
+    jvm_rdd = [labkit.group_cpu_seconds(spark, g) for g in groups["rdd"][warmup:]]
     cpu_rdd, cpu_df = statistics.median(cpu["rdd"]), statistics.median(cpu["dataframe"])
     result["timing"] = {
         "rdd_median_s": round(t["rdd"].median, 4),
@@ -429,11 +407,12 @@ def main(argv=None) -> None:
         p.add_argument("--warmup", type=int, default=0, help="extra untimed runs per API before timing")
         p.add_argument("--no-pandas-api", dest="pandas_api", action="store_false", help="skip the pandas API part")
 
-    args = labkit.lab_args("day1-apis: RDD vs DataFrame, Spark 2 vs Spark 3", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.out, args.rows, args.partitions, args.runs, args.warmup, args.pandas_api)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day1-apis: RDD vs DataFrame, Spark 2 vs Spark 3",
+        extra,
+        lambda spark, args: transform(spark, args.out, args.rows, args.partitions, args.runs, args.warmup, args.pandas_api),
+        argv,
+    )
 
 
 if __name__ == "__main__":

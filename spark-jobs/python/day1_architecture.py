@@ -222,11 +222,12 @@ def main(argv=None) -> None:
         )
         p.add_argument("--rdd-rows", type=int, default=200_000, help="elements of the RDD example")
 
-    args = labkit.lab_args("day1-architecture: jobs, stages and tasks", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.partitions, args.repartition, args.rdd_rows, args.repartition_by_key)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day1-architecture: jobs, stages and tasks",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.partitions, args.repartition, args.rdd_rows, args.repartition_by_key),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -312,11 +312,12 @@ def main(argv=None) -> None:
     def extra(p):
         p.add_argument("--rows", type=int, default=200_000, help="rows of the sales fact table")
 
-    args = labkit.lab_args("day1-catalyst: plans, rule-based and cost-based optimisation", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.out, args.rows)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day1-catalyst: plans, rule-based and cost-based optimisation",
+        extra,
+        lambda spark, args: transform(spark, args.out, args.rows),
+        argv,
+    )
 
 
 if __name__ == "__main__":

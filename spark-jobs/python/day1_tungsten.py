@@ -73,31 +73,6 @@ def sort_keys(spark: SparkSession, rows: int, partitions: int, prefix_decides: b
 # ------------------------------------------------------------------------------------------ observations
 
 
-def group_cpu_seconds(spark: SparkSession, group: str) -> float:
-    """Executor CPU time (s) of every stage of every job in a job group, summed over its tasks.
-
-    executorCpuTime is the CPU time of the task threads (ThreadMXBean), so unlike wall time it barely moves
-    when other processes compete for the cores. It is read from the driver's status store, the in-process
-    store behind the UI's Stages tab and REST API (AppStatusStore.lastStageAttempt), so no HTTP is needed
-    and it works the same in YARN cluster mode. The listener bus is drained first: the store is filled
-    asynchronously.
-    """
-    sc = spark.sparkContext
-    jsc = sc._jsc.sc()
-    jsc.listenerBus().waitUntilEmpty(10_000)
-    store = jsc.statusStore()
-    tracker = sc.statusTracker()
-    nanos = 0
-    for job_id in tracker.getJobIdsForGroup(group):
-        info = tracker.getJobInfo(job_id)
-        for stage_id in (info.stageIds if info else []):
-            try:
-                nanos += int(store.lastStageAttempt(int(stage_id)).executorCpuTime())
-            except Exception:  # noqa: BLE001 - a skipped stage never ran and has no attempt data
-                pass
-    return nanos / 1e9
-
-
 def codegen_view(spark: SparkSession, df: DataFrame) -> Dict[str, Any]:
     """What the plan says about code generation (call after an action ran on df)."""
     text = labkit.plan_text(df)
@@ -237,7 +212,7 @@ def transform(spark: SparkSession, rows: int, partitions: int, runs: int, warmup
     pairs: List[float] = [
         round(b / a, 2) for a, b in zip(timings["on"].samples, timings["off"].samples) if a > 0
     ]
-    cpu = {label: [group_cpu_seconds(spark, g) for g in gs[warmup:]] for label, gs in groups.items()}
+    cpu = {label: [labkit.group_cpu_seconds(spark, g) for g in gs[warmup:]] for label, gs in groups.items()}
     cpu_on = statistics.median(cpu["on"])
     cpu_off = statistics.median(cpu["off"])
     result["codegen"] = {
@@ -284,11 +259,12 @@ def main(argv=None) -> None:
         p.add_argument("--sort-rows", type=int, default=200_000, help="strings sorted in the prefix demo")
         p.add_argument("--sort-runs", type=int, default=3, help="timed runs per variant of the sort demo")
 
-    args = labkit.lab_args("day1-tungsten: whole-stage codegen, UnsafeRow, cache-aware sort", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.partitions, args.runs, args.warmup, args.sort_rows, args.sort_runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day1-tungsten: whole-stage codegen, UnsafeRow, cache-aware sort",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.partitions, args.runs, args.warmup, args.sort_rows, args.sort_runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -259,11 +259,12 @@ def main(argv=None) -> None:
         p.add_argument("--iterations", type=int, default=12, help="rounds of the iterative pipeline")
         p.add_argument("--runs", type=int, default=3, help="timed rounds per variant (after a warm-up)")
 
-    args = labkit.lab_args("day2-caching: cache, persist, checkpoint", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.customers, args.runs, args.checkpoint_dir, args.iterations)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-caching: cache, persist, checkpoint",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.customers, args.runs, args.checkpoint_dir, args.iterations),
+        argv,
+    )
 
 
 if __name__ == "__main__":

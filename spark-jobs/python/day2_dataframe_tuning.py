@@ -161,11 +161,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=200_000, help="generated orders")
         p.add_argument("--runs", type=int, default=2, help="timed runs per variant (after the recorded warm-up)")
 
-    args = labkit.lab_args("day2-dataframe-tuning: naive vs tuned DataFrame code", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.runs, args.out.rstrip("/") + "/orders")
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-dataframe-tuning: naive vs tuned DataFrame code",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.runs, args.out.rstrip("/") + "/orders"),
+        argv,
+    )
 
 
 if __name__ == "__main__":

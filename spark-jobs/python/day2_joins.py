@@ -208,11 +208,12 @@ def main(argv=None) -> None:
         p.add_argument("--partitions", type=int, default=4, help="partitions of the orders table")
         p.add_argument("--runs", type=int, default=5, help="timed runs per strategy (after one warm-up)")
 
-    args = labkit.lab_args("day2-joins: join strategies and their cost", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.fact_rows, args.dim_rows, args.partitions, args.runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-joins: join strategies and their cost",
+        extra,
+        lambda spark, args: transform(spark, args.fact_rows, args.dim_rows, args.partitions, args.runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

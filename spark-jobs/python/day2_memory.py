@@ -260,11 +260,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=2_000_000, help="rows to sort")
         p.add_argument("--compare-with", default=None, help="result.json of the run to compare with")
 
-    args = labkit.lab_args("day2-memory: memory model, spills, GC, off-heap", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.label, args.rows, args.compare_with)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-memory: memory model, spills, GC, off-heap",
+        extra,
+        lambda spark, args: transform(spark, args.label, args.rows, args.compare_with),
+        argv,
+    )
 
 
 if __name__ == "__main__":

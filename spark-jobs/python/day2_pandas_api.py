@@ -145,11 +145,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=200_000, help="generated rows")
         p.add_argument("--runs", type=int, default=3, help="timed runs (medians)")
 
-    args = labkit.lab_args("day2-pandas-api: pandas API on Spark", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-pandas-api: pandas API on Spark",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -221,11 +221,12 @@ def main(argv=None) -> None:
     def extra(p):
         p.add_argument("--rows", type=int, default=600_000, help="generated sales rows")
 
-    args = labkit.lab_args("day2-partitioning: repartition, partitionBy, bucketing, custom partitioner", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.out)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-partitioning: repartition, partitionBy, bucketing, custom partitioner",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.out),
+        argv,
+    )
 
 
 if __name__ == "__main__":

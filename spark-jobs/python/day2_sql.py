@@ -180,11 +180,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=600_000, help="generated events")
         p.add_argument("--days", type=int, default=30, help="days = partition directories")
 
-    args = labkit.lab_args("day2-sql: SQL on DataFrames and its plans", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.days, args.out.rstrip("/") + "/events")
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-sql: SQL on DataFrames and its plans",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.days, args.out.rstrip("/") + "/events"),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -185,11 +185,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=700_000, help="generated orders")
         p.add_argument("--runs", type=int, default=3, help="timed runs per variant (after a warm-up)")
 
-    args = labkit.lab_args("day2-udfs: UDFs, pandas UDFs and built-ins", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day2-udfs: UDFs, pandas UDFs and built-ins",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -168,11 +168,12 @@ def main(argv=None) -> None:
     def extra(p):
         p.add_argument("--rows", type=int, default=600_000)
 
-    args = labkit.lab_args("day3-debugging: find the planted problems", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-debugging: find the planted problems",
+        extra,
+        lambda spark, args: transform(spark, args.rows),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -271,11 +271,12 @@ def main(argv=None) -> None:
         p.add_argument("--orders", type=int, default=20_000)
         p.add_argument("--bad", type=int, default=150, help="broken lines in the raw drop")
 
-    args = labkit.lab_args("day3-etl-pipeline", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.orders, args.bad)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-etl-pipeline",
+        extra,
+        lambda spark, args: transform(spark, args.root, args.orders, args.bad),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -101,16 +101,6 @@ class TwoSinks:
             raise RuntimeError(f"planted crash: batch {batch_id} was written to the sinks but never committed")
 
 
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    path = spark._jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()
-
-
 def checkpoint_logs(spark: SparkSession, ckpt: str) -> Dict[str, List[int]]:
     """Batch ids in the checkpoint's offsets/ (planned) and commits/ (finished) logs."""
     jvm = spark._jvm
@@ -155,7 +145,7 @@ def transform(spark: SparkSession, root: str, phase: str, timeout_s: int) -> Dic
         for i in files:
             target = f"{source}/purchases-{i:02d}.json"
             if not jvm.org.apache.hadoop.fs.Path(target).getFileSystem(spark._jsc.hadoopConfiguration()).exists(jvm.org.apache.hadoop.fs.Path(target)):
-                write_text(spark, target, "\n".join(json.dumps(e) for e in file_events(i)) + "\n")
+                labkit.write_text(spark, target, "\n".join(json.dumps(e) for e in file_events(i)) + "\n")
             query.processAllAvailable()  # one file = one micro-batch
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streaming did not finish within {timeout_s}s")
@@ -202,11 +192,12 @@ def main(argv=None) -> None:
         p.add_argument("--phase", choices=["crash", "restart"], required=True)
         p.add_argument("--timeout", type=int, default=300)
 
-    args = labkit.lab_args("day3-exactly-once", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.phase, args.timeout)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-exactly-once",
+        extra,
+        lambda spark, args: transform(spark, args.root, args.phase, args.timeout),
+        argv,
+    )
 
 
 if __name__ == "__main__":

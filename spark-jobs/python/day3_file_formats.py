@@ -144,11 +144,12 @@ def main(argv=None) -> None:
         p.add_argument("--partitions", type=int, default=2)
         p.add_argument("--runs", type=int, default=3)
 
-    args = labkit.lab_args("day3-file-formats: Parquet vs ORC vs Avro", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.rows, args.partitions, args.runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-file-formats: Parquet vs ORC vs Avro",
+        extra,
+        lambda spark, args: transform(spark, args.root, args.rows, args.partitions, args.runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

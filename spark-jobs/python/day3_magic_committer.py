@@ -193,11 +193,12 @@ def main(argv=None) -> None:
         p.add_argument("--rows", type=int, default=400_000)
         p.add_argument("--partitions", type=int, default=8, help="tasks, hence part files, per write")
 
-    args = labkit.lab_args("day3-magic-committer: magic vs classic committer on S3", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.target, args.rows, args.partitions)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-magic-committer: magic vs classic committer on S3",
+        extra,
+        lambda spark, args: transform(spark, args.target, args.rows, args.partitions),
+        argv,
+    )
 
 
 if __name__ == "__main__":

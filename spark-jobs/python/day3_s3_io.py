@@ -182,11 +182,12 @@ def main(argv=None) -> None:
         p.add_argument("--compact-files", type=int, default=2)
         p.add_argument("--runs", type=int, default=3)
 
-    args = labkit.lab_args("day3-s3-io: S3 access patterns", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.rows, args.small_files, args.compact_files, args.runs)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-s3-io: S3 access patterns",
+        extra,
+        lambda spark, args: transform(spark, args.root, args.rows, args.small_files, args.compact_files, args.runs),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -139,11 +139,12 @@ def main(argv=None) -> None:
         p.add_argument("--pairs", type=int, default=200_000, help="(key, value) pairs for the RDD techniques")
         p.add_argument("--keys", type=int, default=50, help="distinct keys of the pairs")
 
-    args = labkit.lab_args("day3-shuffle-avoidance", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.rows, args.products, args.pairs, args.keys)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-shuffle-avoidance",
+        extra,
+        lambda spark, args: transform(spark, args.rows, args.products, args.pairs, args.keys),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -56,16 +56,6 @@ def expected_totals() -> Dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    path = spark._jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()
-
-
 def list_names(spark: SparkSession, uri: str, recursive: bool = False) -> List[str]:
     path = spark._jvm.org.apache.hadoop.fs.Path(uri)
     fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
@@ -188,7 +178,7 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
         for i in files:
             target = f"{source}/readings-{i:02d}.json"
             if not jvm.org.apache.hadoop.fs.Path(target).getFileSystem(conf).exists(jvm.org.apache.hadoop.fs.Path(target)):
-                write_text(spark, target, "\n".join(json.dumps(r) for r in file_readings(i)) + "\n")
+                labkit.write_text(spark, target, "\n".join(json.dumps(r) for r in file_readings(i)) + "\n")
             query.processAllAvailable()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streaming did not finish within {timeout_s}s")
@@ -245,11 +235,12 @@ def main(argv=None) -> None:
         p.add_argument("--phase", choices=["crash", "restart"], required=True)
         p.add_argument("--timeout", type=int, default=240)
 
-    args = labkit.lab_args("day3-streaming-fault-tolerance", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.phase, args.timeout)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step(
+        "day3-streaming-fault-tolerance",
+        extra,
+        lambda spark, args: transform(spark, args.root, args.phase, args.timeout),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -121,17 +121,6 @@ def expected_counts() -> Dict[str, Any]:
 # ------------------------------------------------------------------------------------------- transforms
 
 
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    """One file through Hadoop's FileSystem (local path or s3://), written whole then closed."""
-    path = spark._jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    stream = fs.create(path, True)
-    try:
-        stream.write(bytearray(text.encode("utf-8")))
-    finally:
-        stream.close()
-
-
 def tumbling_counts(events: DataFrame) -> DataFrame:
     return events.withWatermark("event_time", DELAY).groupBy(F.window("event_time", "1 minute")).agg(F.count(F.lit(1)).alias("clicks"))
 
@@ -181,7 +170,7 @@ def transform(spark: SparkSession, root: str, timeout_s: int) -> Dict[str, Any]:
     try:
         for i, evs in enumerate(FILES, start=1):
             lines = "\n".join(json.dumps({"event_time": at(m).isoformat(), "user": u}) for m, u in evs) + "\n"
-            write_text(spark, f"{source}/events-{i:02d}.json", lines)
+            labkit.write_text(spark, f"{source}/events-{i:02d}.json", lines)
             for q in (q_tumbling, q_sliding):
                 q.processAllAvailable()  # this file is now one whole micro-batch of each query
             if time.monotonic() > deadline:
@@ -233,11 +222,7 @@ def main(argv=None) -> None:
         p.add_argument("--root", required=True, help="input files and checkpoints of the two queries")
         p.add_argument("--timeout", type=int, default=300, help="give up after this many seconds")
 
-    args = labkit.lab_args("day3-watermarks", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    result = transform(spark, args.root, args.timeout)
-    labkit.write_result(spark, args.out, result)
-    spark.stop()
+    labkit.run_step("day3-watermarks", extra, lambda spark, args: transform(spark, args.root, args.timeout), argv)
 
 
 if __name__ == "__main__":

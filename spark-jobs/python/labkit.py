@@ -38,7 +38,9 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional
 
 __all__ = [
     "lab_args",
+    "run_step",
     "write_result",
+    "write_text",
     "median_seconds",
     "Timing",
     "compare_medians",
@@ -56,6 +58,7 @@ __all__ = [
     "result_partitions",
     "record_jobs",
     "JobRecord",
+    "group_cpu_seconds",
     "sql_conf",
 ]
 
@@ -82,6 +85,25 @@ def lab_args(
     if extra is not None:
         extra(parser)
     return parser.parse_args(argv)
+
+
+def run_step(
+    description: str,
+    extra: Optional[Callable[[argparse.ArgumentParser], None]],
+    transform: Callable[[Any, argparse.Namespace], Dict[str, Any]],
+    argv: Optional[List[str]] = None,
+) -> None:
+    """A lab step from start to end: its arguments, a SparkSession, `transform(spark, args)` returning the lab's
+    values, written as result.json, then Spark stopped. An exception from transform propagates unchanged, so the
+    step fails with its traceback (which the engines read to explain the failure).
+    """
+    args = lab_args(description, extra=extra, argv=argv)
+    from pyspark.sql import SparkSession  # here, not at the top: labkit's other helpers are handed Spark objects
+
+    spark = SparkSession.builder.getOrCreate()
+    result = transform(spark, args)
+    write_result(spark, args.out, result)
+    spark.stop()
 
 
 # ------------------------------------------------------------------------------------------ result.json
@@ -143,17 +165,27 @@ def write_result(spark, out: str, result: Dict[str, Any], name: str = "result.js
     text = json.dumps(_json_safe(doc), indent=2, allow_nan=False) + "\n"
 
     target = out.rstrip("/") + "/" + name
-    path = _hadoop_path(spark, target)
+    # No checksum: the local file system would add a hidden .result.json.crc next to the file; nothing reads it.
+    write_text(spark, target, text, checksum=False)
+    print(f"labkit: wrote {target}")
+    return target
+
+
+def write_text(spark, uri: str, text: str, checksum: bool = True) -> None:
+    """One whole file through Hadoop's FileSystem (a local path, s3:// or s3a://), replacing any file there.
+
+    Streaming labs write their input files this way: a file appears complete, so a file source never reads half
+    of one, and the same code writes to S3 on EMR (see write_result for why not Python's open()).
+    """
+    path = _hadoop_path(spark, uri)
     fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    # The local file system would add a hidden .result.json.crc next to the file; nothing reads it.
-    fs.setWriteChecksum(False)
-    stream = fs.create(path, True)  # overwrite: re-running a step replaces its result
+    if not checksum:
+        fs.setWriteChecksum(False)
+    stream = fs.create(path, True)
     try:
         stream.write(bytearray(text.encode("utf-8")))
     finally:
         stream.close()
-    print(f"labkit: wrote {target}")
-    return target
 
 
 # ------------------------------------------------------------------------------------------------ timing
@@ -387,6 +419,29 @@ def _wait_for_listeners(sc, timeout_s: float) -> None:
         sc._jsc.sc().listenerBus().waitUntilEmpty(int(timeout_s * 1000))
     except Exception:  # noqa: BLE001 - not reachable on some builds; the poll below still settles
         time.sleep(0.5)
+
+
+def group_cpu_seconds(spark, group: str) -> float:
+    """Executor CPU time (s) of the JVM task threads of every stage of every job in a job group.
+
+    executorCpuTime is thread CPU time (ThreadMXBean), so unlike wall time it barely moves when other processes
+    compete for the cores: the measure for a speed-up on a shared machine. It is read from the driver's status
+    store, the in-process store behind the UI's Stages tab and REST API (AppStatusStore.lastStageAttempt): no HTTP,
+    and the same in YARN cluster mode. Python worker processes are not JVM threads: their CPU is not included.
+    """
+    sc = spark.sparkContext
+    _wait_for_listeners(sc, 10.0)  # the store is filled asynchronously
+    store = sc._jsc.sc().statusStore()
+    tracker = sc.statusTracker()
+    nanos = 0
+    for job_id in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job_id)
+        for stage_id in (info.stageIds if info else []):
+            try:
+                nanos += int(store.lastStageAttempt(int(stage_id)).executorCpuTime())
+            except Exception:  # noqa: BLE001 - a skipped stage never ran and has no attempt data
+                pass
+    return nanos / 1e9
 
 
 def _warm_rest(sc) -> None:
