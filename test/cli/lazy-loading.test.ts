@@ -15,7 +15,7 @@ function loadedModules(args: string[]): string[] {
 }
 
 describe('cold start stays light', () => {
-  it.each([[['list']], [['list', '--json']], [['--help']], [['show', 'day2-joins']], [['dashboard', '--json']]])('labs %j loads neither the AWS SDK nor ink/React', (args) => {
+  it.each([[['list']], [['list', '--json']], [['--help']], [['show', 'day2-joins']], [['dashboard', '--json']], [['status']], [['status', '--json']]])('labs %j loads neither the AWS SDK nor ink/React', (args) => {
     const modules = loadedModules(args);
     expect(modules.some((m) => m.includes('/dist/cli/main.js'))).toBe(true);
     expect(modules.filter((m) => /\/@aws-sdk\/|\/@smithy\/|\/node_modules\/ink\/|\/node_modules\/react\//.test(m))).toEqual([]);
