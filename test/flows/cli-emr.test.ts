@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../src/app/run-store.js';
@@ -92,5 +92,37 @@ describe('EMR commands through the built binary', () => {
     const plan = JSON.parse(r.stdout);
     expect(plan.putObject.map((u: { key: string }) => u.key)).toEqual([expect.stringMatching(/^\w+\/artifacts\/000000000000\/spark-jobs\/scala\/target\/emr-spark-labs-jobs.jar$/)]);
     expect(plan.notes.join('\n')).toMatch(/emr-spark-labs-jobs.jar is not built yet/);
+  });
+
+  it('labs cohort: bad input is refused before any AWS call (exit 2); a dry run plans without credentials', () => {
+    const dir = tempHome('roster-');
+    const good = path.join(dir, 'class.csv');
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(good, 'student,name\nana,Ana\nbo,Bo\n');
+    writeFileSync(bad, 'student\nana\nno spaces please\n');
+
+    const malformed = runLabs(['cohort', 'up', '--cohort', 'fall-27', '--roster', bad, '--yes'], noAws);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/^error: .*bad.csv: line 3: "no spaces please" is not a student id.*\nhint: fix those lines/);
+
+    const unasked = runLabs(['cohort', 'up', '--cohort', 'fall-27', '--roster', good], noAws);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toMatch(/refusing to create fall-27's clusters without confirmation[\s\S]*hint: add --yes/);
+
+    expect(runLabs(['cohort', 'up', '--cohort', 'fall-27'], noAws).stderr).toMatch(/needs --roster/);
+    expect(runLabs(['cohort', 'status'], noAws).stderr).toMatch(/--cohort is required/);
+    expect(runLabs(['cohort', 'explode', '--cohort', 'x'], noAws).code).toBe(2);
+    expect(runLabs(['cohort', 'run', 'day9-nope', '--cohort', 'x', '--yes'], noAws).code).toBe(2);
+    expect(runLabs(['cohort', 'up', '--cohort', 'x', '--roster', path.join(dir, 'missing.csv'), '--yes'], noAws).stderr).toMatch(/cannot read the roster/);
+
+    const dry = runLabs(['cohort', 'up', '--cohort', 'fall-27', '--roster', good, '--dry-run'], noAws);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/would create up to 2 clusters \(~\$1\.44\/hour while up; each ends after 60 min idle\); nothing was sent/);
+    const plan = JSON.parse(runLabs(['cohort', 'up', '--cohort', 'fall-27', '--roster', good, '--dry-run', '--json'], noAws).stdout);
+    expect(plan.requests.map((r: { student: string }) => r.student)).toEqual(['ana', 'bo']);
+
+    const grade = runLabs(['cohort', 'grade', 'day2-joins', '--cohort', 'fall-27'], noAws);
+    expect(grade.code).toBe(3);
+    expect(grade.stderr).toMatch(/no AWS credentials/);
   });
 });

@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { clusterStatus, clusterUp, expiredClusters, sparkUi, stopLab, studentClusters, terminate } from '../../src/app/emr/clusters.js';
+import { cohortClusters, cohortGrade, cohortRun, cohortUp } from '../../src/app/emr/cohort.js';
 import { startLab } from '../../src/app/start.js';
 import { idleTimeoutSeconds, instanceShape, recentSteps } from '../../src/aws/emr-dashboard.js';
 import { ensureBucket, uploadIfChanged } from '../../src/aws/s3.js';
 import { connect } from '../../src/engines/emr/emr-context.js';
+import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
 import { FakeAws } from '../helpers/fake-aws.js';
 import type { RecordedCall } from '../helpers/mock-aws.js';
 import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from './emr-project.js';
@@ -13,7 +15,7 @@ import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from 
 /**
  * Every path the tool takes through AWS, once, on the fake: cold and warm starts (groups and fleets, a Glue lab,
  * a large multipart upload), a failing step, Ctrl-C, cluster up/status/down, stop, the UI links live and persistent,
- * gc, the dashboard's reads, and a bucket rolled back. The requests it records are what the IAM policy and the conformance test check.
+ * gc, the dashboard's reads, a cohort (up, run, grade, down), and a bucket rolled back. The requests it records are what the IAM policy and the conformance test check.
  */
 export async function tourRequests(): Promise<RecordedCall[]> {
   const calls: RecordedCall[] = [];
@@ -58,6 +60,18 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   const freshCtx = await connect(config, { clients: fresh.clients });
   await clusterUp(freshCtx, config, { fleets: false, now: new Date(), wait: { maxWaitTime: 5, minDelay: 0.001, maxDelay: 0.002 }, onMessage: () => {} });
 
+  // An instructor's class: a cluster per student, the lab queued on each, graded, then all terminated.
+  const klass = new FakeAws();
+  const instructor = emrConfig({ student: 'instructor' });
+  const klassCtx = await connect(instructor, { clients: klass.clients });
+  const students = [{ student: 'ana' }, { student: 'bo' }];
+  const quiet = { cohort: 'fall-27', concurrency: 2, onMessage: () => {} };
+  await cohortUp(klassCtx, instructor, students, { ...quiet, fleets: false, now: new Date() });
+  await cohortRun(instructor, joinsLab(), ['ana', 'bo'], { ...quiet, labsHome: project.home, projectRoot: project.root, cacheDir: project.home, fleets: false, clients: klass.clients });
+  const engineFor = (student: string) => new EmrEngine({ config: { ...instructor, student }, projectRoot: project.root, cacheDir: project.home, runsDir: project.home, clients: klass.clients });
+  await cohortGrade(joinsLab(), ['ana', 'bo'], { labsHome: project.home, cohort: 'fall-27', concurrency: 2, engineFor });
+  await terminate(klassCtx, (await cohortClusters(klassCtx, instructor, 'fall-27')).map((c) => c.Id!));
+
   // A bucket that cannot be secured is removed; a multipart upload that fails is aborted.
   const broken = new FakeAws();
   broken.mock.stubs.s3.on(PutBucketPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
@@ -65,7 +79,7 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   broken.throttle.set('UploadPart', 100);
   await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
 
-  for (const f of [fake, slow, fresh, broken]) {
+  for (const f of [fake, slow, fresh, klass, broken]) {
     calls.push(...f.mock.calls());
     f.mock.restore();
   }

@@ -3,10 +3,9 @@ import type { Config } from '../../core/config.js';
 import { TAG, tagValue, isExpired, CREATED_BY } from '../../core/emr-tags.js';
 import { InputError } from '../../core/errors.js';
 import { latestClusterMetrics } from '../../aws/cloudwatch.js';
-import { ACTIVE_STATES, cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';
+import { cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';
 import { ensureBucket } from '../../aws/s3.js';
-import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
-import { ensureCluster, findStudentClusters } from '../../engines/emr/cluster.js';
+import { ensureCluster, findStudentClusters, liveClustersTagged } from '../../engines/emr/cluster.js';
 import type { EmrContext } from '../../engines/emr/emr-context.js';
 import type { PersistentUiIds } from './persistent-ui-ids.js';
 
@@ -94,13 +93,6 @@ export async function sparkUi(ctx: EmrContext, config: Config, clusterId?: strin
 
 /** Live clusters of this course past their expires-at tag: what `labs gc` terminates. */
 export async function expiredClusters(ctx: EmrContext, config: Config, now: Date): Promise<ClusterView[]> {
-  const tagged = await findTagged(ctx.clients.tagging, EMR_CLUSTER_TYPE, { [TAG.course]: config.course, [TAG.createdBy]: CREATED_BY });
-  const out: ClusterView[] = [];
-  for (const r of tagged) {
-    const id = clusterIdFromArn(r.arn);
-    if (!id) continue;
-    const c = await describeCluster(ctx.clients.emr, id);
-    if (c.Status?.State && ACTIVE_STATES.includes(c.Status.State) && isExpired(c.Tags, now)) out.push(viewOf(c));
-  }
-  return out;
+  const live = await liveClustersTagged(ctx, { [TAG.course]: config.course, [TAG.createdBy]: CREATED_BY });
+  return live.filter((c) => isExpired(c.Tags, now)).map(viewOf);
 }

@@ -21,9 +21,11 @@ export function studentTags(w: ClusterWho): Record<string, string> {
 
 const isActive = (c: Cluster) => Boolean(c.Status?.State && ACTIVE_STATES.includes(c.Status.State));
 
-/** The student's live clusters (optionally of one shape), through the tagging index: one call, then one Describe each. */
-export async function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: string): Promise<Cluster[]> {
-  const wanted = { ...studentTags(w), ...(shape ? { [TAG.shape]: shape } : {}) };
+/**
+ * Live clusters carrying all these tags, through the tagging index: one call (100 a page), then one Describe each
+ * (the index also lists clusters that ended, and lags behind their state).
+ */
+export async function liveClustersTagged(ctx: EmrContext, wanted: Record<string, string>): Promise<Cluster[]> {
   const tagged = await findTagged(ctx.clients.tagging, EMR_CLUSTER_TYPE, wanted);
   const clusters: Cluster[] = [];
   for (const r of tagged) {
@@ -33,6 +35,11 @@ export async function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?
     if (isActive(c)) clusters.push(c);
   }
   return clusters;
+}
+
+/** The student's live clusters (optionally of one shape). */
+export function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: string): Promise<Cluster[]> {
+  return liveClustersTagged(ctx, { ...studentTags(w), ...(shape ? { [TAG.shape]: shape } : {}) });
 }
 
 export interface EnsureOptions extends ClusterWho {

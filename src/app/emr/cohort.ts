@@ -1,0 +1,198 @@
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { Cluster, RunJobFlowInput } from '@aws-sdk/client-emr';
+import type { Config } from '../../core/config.js';
+import { hourlyCost } from '../../core/dashboard-cost.js';
+import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
+import { TAG, tagValue } from '../../core/emr-tags.js';
+import { isLabsError } from '../../core/errors.js';
+import type { Lab } from '../../core/lab-schema.js';
+import type { RunRecord } from '../../core/run-record.js';
+import type { RosterEntry } from '../../core/roster.js';
+import type { AwsClients } from '../../aws/clients.js';
+import type { CreateOptions } from '../../aws/emr.js';
+import { ensureBucket } from '../../aws/s3.js';
+import { isScalaJob } from '../../core/step-plan.js';
+import { ensureCluster, liveClustersTagged } from '../../engines/emr/cluster.js';
+import type { EmrContext } from '../../engines/emr/emr-context.js';
+import { EmrEngine } from '../../engines/emr/emr-engine.js';
+import { ensureScalaJar } from '../../engines/scala-build.js';
+import { refreshRun } from '../refresh-run.js';
+import { RunStore } from '../run-store.js';
+import { startLab } from '../start.js';
+import { viewOf, type ClusterView } from './clusters.js';
+
+/** What happened for one student: every bulk command reports per student and carries on past a failure. */
+export interface StudentOutcome {
+  student: string;
+  ok: boolean;
+  detail: string;
+  clusterId?: string | undefined;
+}
+
+export interface CohortOptions {
+  cohort: string;
+  /** how many students are handled at once (AWS calls in flight stay bounded; throttling is retried by the SDK) */
+  concurrency: number;
+  onMessage: (message: string) => void;
+}
+
+/** Each student in turn (at most `concurrency` at once); one student's failure is reported, not thrown. */
+async function forEachStudent(students: readonly string[], concurrency: number, act: (student: string) => Promise<StudentOutcome>): Promise<StudentOutcome[]> {
+  const limit = pLimit(concurrency);
+  return Promise.all(
+    students.map((student) =>
+      limit(async () => {
+        try {
+          return await act(student);
+        } catch (e) {
+          if (!isLabsError(e)) throw e;
+          return { student, ok: false, detail: e.hint ? `${e.message} (${e.hint})` : e.message };
+        }
+      }),
+    ),
+  );
+}
+
+/** The cohort's live clusters. */
+export function cohortClusters(ctx: EmrContext, config: Config, cohort: string): Promise<Cluster[]> {
+  return liveClustersTagged(ctx, { [TAG.course]: config.course, [TAG.cohort]: cohort });
+}
+
+/** What `cohort up` would create, sent nowhere: each student's RunJobFlow, and the class's cost per hour while up. */
+export function planCohort(config: Config, roster: readonly RosterEntry[], o: { cohort: string; fleets: boolean; now: Date; bucket: string }): { requests: { student: string; runJobFlow: RunJobFlowInput }[]; hourlyUsd: number | undefined } {
+  const shape = clusterShape(config, undefined, o.fleets);
+  const requests = roster.map(({ student }) => ({
+    student,
+    runJobFlow: planCluster({ config, student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, student, shape), now: o.now, bucket: o.bucket }),
+  }));
+  const p = config.emr.profiles.small;
+  const one = hourlyCost([
+    { role: 'primary', type: p.primaryTypes[0]!, count: 1 },
+    { role: 'core', type: p.coreTypes[0]!, count: p.coreCount },
+    { role: 'task', type: p.coreTypes[0]!, count: p.taskCount },
+  ]);
+  return { requests, hourlyUsd: one === undefined ? undefined : one * roster.length };
+}
+
+/**
+ * One tagged, auto-terminating base cluster per student of the roster (a live one is reused: `up` can be run again
+ * after a failure). Clusters are created, not waited for: `labs cohort status` or `labs dashboard --cohort` shows
+ * them coming up.
+ */
+export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly RosterEntry[], o: CohortOptions & { fleets: boolean; now: Date; create?: CreateOptions }): Promise<StudentOutcome[]> {
+  // every student's LogUri is in this bucket: it must exist before EMR writes there
+  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account);
+  return forEachStudent(
+    roster.map((r) => r.student),
+    o.concurrency,
+    async (student) => {
+      const { cluster, created } = await ensureCluster(ctx, {
+        config,
+        student,
+        cohort: o.cohort,
+        fleets: o.fleets,
+        now: o.now,
+        waitReady: false,
+        wait: { maxWaitTime: 0 },
+        create: o.create,
+        onMessage: (m) => o.onMessage(`${student}: ${m}`),
+      });
+      return { student, ok: true, clusterId: cluster.Id, detail: `${created ? 'created' : 'reused'} ${cluster.Id} (${cluster.Status?.State})` };
+    },
+  );
+}
+
+/** Where the instructor's copies of a cohort's run records live: LABS_HOME/cohorts/<cohort>/<student>/runs. */
+export const cohortRunStore = (labsHome: string, cohort: string, student: string) => new RunStore(path.join(labsHome, 'cohorts', cohort, student, 'runs'));
+
+export interface CohortRunOptions extends CohortOptions {
+  labsHome: string;
+  projectRoot: string;
+  cacheDir: string;
+  fleets: boolean;
+  /** the instructor's clients, shared by every student's engine */
+  clients: AwsClients;
+}
+
+/**
+ * The lab queued on every student's cluster (`labs start --no-wait` for each): artifacts under the student's prefix,
+ * the steps in one AddJobFlowSteps. A student without a cluster of the lab's shape gets one (the caller asked first).
+ */
+export async function cohortRun(config: Config, lab: Lab, students: readonly string[], o: CohortRunOptions): Promise<StudentOutcome[]> {
+  // Built once here: each student's engine would otherwise start its own Maven build of the same jar at once.
+  if (lab.steps.some(isScalaJob)) await ensureScalaJar({ projectRoot: o.projectRoot, cacheDir: o.cacheDir, onProgress: o.onMessage, signal: new AbortController().signal });
+  return forEachStudent(students, o.concurrency, async (student) => {
+    const studentConfig = { ...config, student };
+    const engine = new EmrEngine({ config: studentConfig, projectRoot: o.projectRoot, cacheDir: o.cacheDir, runsDir: path.join(o.labsHome, 'cohorts', o.cohort, student, 'runs'), clients: o.clients, cohort: o.cohort, fleets: o.fleets });
+    const run = await startLab({
+      lab,
+      config: studentConfig,
+      engine,
+      store: cohortRunStore(o.labsHome, o.cohort, student),
+      onEvent: (e) => (e.type === 'setup' ? o.onMessage(`${student}: ${e.message}`) : undefined),
+      signal: new AbortController().signal,
+      wait: false,
+    });
+    const clusterId = run.steps[0]?.emr?.clusterId;
+    return { student, ok: true, clusterId, detail: `queued ${run.steps.length} steps on ${clusterId} (run ${run.runId})` };
+  });
+}
+
+/** How many of these students have no live cluster of the lab's shape: what `cohort run` would create. */
+export async function studentsWithoutCluster(ctx: EmrContext, config: Config, lab: Lab, students: readonly string[], o: { cohort: string; fleets: boolean }): Promise<string[]> {
+  const shape = clusterShape(config, lab, o.fleets);
+  const have = new Set((await cohortClusters(ctx, config, o.cohort)).filter((c) => tagValue(c.Tags, TAG.shape) === shape).map((c) => tagValue(c.Tags, TAG.student)));
+  return students.filter((s) => !have.has(s));
+}
+
+export interface Grade {
+  student: string;
+  lab: string;
+  state: RunRecord['state'] | 'NOT RUN';
+  passed: number;
+  total: number;
+  /** answer checks the student has not answered yet count as not passed */
+  pending: number;
+  failing: string[];
+  runId?: string | undefined;
+}
+
+/**
+ * Each student's latest cohort run of the lab, brought up to date from EMR (a queued run that has finished gets its
+ * checks now), graded. A student with no run is graded NOT RUN, with nothing passed.
+ */
+export async function cohortGrade(lab: Lab, students: readonly string[], o: { labsHome: string; cohort: string; concurrency: number; engineFor: (student: string) => EmrEngine }): Promise<Grade[]> {
+  const limit = pLimit(o.concurrency);
+  return Promise.all(
+    students.map((student) =>
+      limit(async (): Promise<Grade> => {
+        const store = cohortRunStore(o.labsHome, o.cohort, student);
+        let run = store.latest(lab.id);
+        if (!run) return { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
+        const engine = o.engineFor(student);
+        try {
+          run = await refreshRun(run, lab, engine, store);
+        } finally {
+          await engine.dispose();
+        }
+        const checks = run.checks ?? [];
+        return {
+          student,
+          lab: lab.id,
+          state: run.state,
+          passed: checks.filter((c) => c.passed && !c.pending).length,
+          total: lab.checks.length,
+          pending: checks.filter((c) => c.pending).length,
+          failing: checks.filter((c) => !c.passed).map((c) => c.name),
+          runId: run.runId,
+        };
+      }),
+    ),
+  );
+}
+
+/** The cohort's live clusters, one row each, with the student and lab their tags name. */
+export async function cohortStatus(ctx: EmrContext, config: Config, cohort: string): Promise<ClusterView[]> {
+  return (await cohortClusters(ctx, config, cohort)).map(viewOf).sort((a, b) => (a.student ?? '').localeCompare(b.student ?? ''));
+}
