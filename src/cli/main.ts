@@ -13,6 +13,7 @@ import { registerStatus } from './commands/status.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerCohort } from './commands/cohort.js';
 import { registerGc } from './commands/gc.js';
+import { registerVerify } from './commands/verify.js';
 import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
         'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv), LABS_TARGET, LABS_STUDENT, LABS_UI_PORT, NO_COLOR.',
     );
-  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerCohort, registerGc, registerIamPolicy]) {
+  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerCohort, registerVerify, registerGc, registerIamPolicy]) {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());

@@ -125,4 +125,19 @@ describe('EMR commands through the built binary', () => {
     expect(grade.code).toBe(3);
     expect(grade.stderr).toMatch(/no AWS credentials/);
   });
+
+  it('labs verify: EMR requests against the service models and the EMR flow on moto, per lab; bad input exit 2', () => {
+    expect(runLabs(['verify'], noAws).code).toBe(2);
+    expect(runLabs(['verify', 'day9-nope'], noAws).stderr).toMatch(/unknown lab/i);
+    const r = runLabs(['verify', 'day2-joins', 'day1-scheduling', '--no-local', '--json'], noAws);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.labs.map((l: { lab: string; layers: { layer: string; ok: boolean }[] }) => [l.lab, l.layers.map((x) => `${x.layer}:${x.ok}`)])).toEqual([
+      ['day2-joins', ['emr-requests:true', 'emr-on-moto:true']],
+      ['day1-scheduling', ['emr-requests:true', 'emr-on-moto:true']],
+    ]);
+    // the credentials pointed at moto for that layer do not leak: nothing here had AWS credentials
+    expect(r.stderr).not.toMatch(/AKIA|testing/);
+  });
 });

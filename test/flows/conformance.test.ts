@@ -35,7 +35,7 @@ function wireInput(q: RecordedCall): unknown {
 }
 
 function validate(requests: RecordedCall[]): string[] {
-  const r = spawnSync(testPython(), [path.join(repoRoot, 'test', 'conformance', 'validate_requests.py')], { input: JSON.stringify(requests.map((q) => ({ ...q, input: wireInput(q) }))), encoding: 'utf8' });
+  const r = spawnSync(testPython(), [path.join(repoRoot, 'scripts', 'validate_aws_requests.py')], { input: JSON.stringify(requests.map((q) => ({ ...q, input: wireInput(q) }))), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as string[];
 }

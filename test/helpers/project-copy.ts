@@ -8,7 +8,7 @@ import { repoRoot, tempHome } from './cli.js';
  */
 export function projectCopy(): { root: string; bin: string; addFile(rel: string, text: string): void } {
   const root = tempHome('labs-project-');
-  for (const d of ['bin', 'dist', 'labs', 'spark-jobs']) cpSync(path.join(repoRoot, d), path.join(root, d), { recursive: true });
+  for (const d of ['bin', 'dist', 'labs', 'spark-jobs', 'scripts']) cpSync(path.join(repoRoot, d), path.join(root, d), { recursive: true });
   cpSync(path.join(repoRoot, 'package.json'), path.join(root, 'package.json'));
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
   return {

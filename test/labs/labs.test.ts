@@ -70,6 +70,14 @@ describe('a job that raises', () => {
     // PySpark's driver writes the Python process's stderr to spark-submit's stdout.
     const logs = await runLabs(['logs', 'day1-broken', '--stdout'], { LABS_HOME: h }, project.bin);
     expect(logs.stdout).toContain('Traceback (most recent call last)');
+
+    // `labs verify` passes its EMR layers (the requests are fine) and fails it on local Spark, saying why.
+    const v = await runLabs(['verify', 'day1-broken'], { LABS_HOME: h }, project.bin);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(/✓ emr-requests +4 requests \(instance groups and fleets\)/);
+    expect(v.stdout).toMatch(/✓ emr-on-moto +cluster j-\w+ made and tagged; 1 step queued/);
+    expect(v.stdout).toMatch(/✗ local-spark +step explode FAILED: .*planted failure/);
+    expect(v.stderr).toMatch(/error: 1 of 1 labs failed verification: day1-broken/);
   });
 });
 

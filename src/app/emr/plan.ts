@@ -12,7 +12,7 @@ export const PLACEHOLDER_ACCOUNT = '123456789012';
 export interface EmrPlan {
   runJobFlow: RunJobFlowInput;
   putObject: { file: string; bucket: string; key: string }[];
-  /** one request per step: the engine adds each step when the one before it has completed */
+  /** one request with every step: EMR runs them in order */
   addJobFlowSteps: AddJobFlowStepsInput[];
   notes: string[];
 }

@@ -37,10 +37,19 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
  * Start moto's server on 127.0.0.1 (never on other interfaces) on a free port, wait until it answers, and
  * create the lab bucket. stop() ends it and waits for the port to be released.
  */
+/**
+ * The environment without the user's AWS settings, for Python tools that use botocore (moto, the request
+ * validator): an emulator needs no credentials, and a stray setting such as an empty AWS_PROFILE makes botocore fail
+ * inside moto, which then answers with an HTML error page.
+ */
+export function withoutAwsSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('AWS_')));
+}
+
 export async function startS3Emulator(motoServer: string, buckets: readonly string[] = [LOCAL_BUCKET]): Promise<S3Emulator> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: withoutAwsSettings(process.env) });
   live.add(child);
   child.once('exit', () => live.delete(child));
   const stop = async () => {

@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import { isLabsError } from '../core/errors.js';
+import type { Lab } from '../core/lab-schema.js';
+import type { RunListener } from '../core/run-record.js';
+import { buildEmrPlan } from './emr/plan.js';
+import { RunStore } from './run-store.js';
+import { startLab } from './start.js';
+
+/**
+ * `labs verify`: the checks a course maintainer's CI runs on a lab, the same layers as this project's own tests:
+ * its EMR requests against the AWS service models, its EMR flow against moto (an AWS emulator) on 127.0.0.1, and a
+ * real run on local Spark with its checks.
+ */
+export type Layer = 'emr-requests' | 'emr-on-moto' | 'local-spark';
+
+export interface LayerResult {
+  layer: Layer;
+  ok: boolean;
+  detail: string;
+  seconds: number;
+}
+
+export interface VerifyContext {
+  config: Config;
+  projectRoot: string;
+  cacheDir: string;
+  /** the project venv: its Python has botocore (the AWS CLI's service models), its bin has moto_server */
+  venvBin: string;
+  local: boolean;
+  onEvent: RunListener;
+  signal: AbortSignal;
+  /**
+   * moto on 127.0.0.1, started on first use and stopped by the caller, with a bucket made without the tool's
+   * TLS-only policy (moto serves plain HTTP, which that policy denies)
+   */
+  moto: () => Promise<{ endpoint: string; bucket: string }>;
+  /** the local engine, made by the caller (it owns the venv, ports and the Spark process) */
+  localEngine: () => import('../engines/engine.js').Engine;
+}
+
+/** JSON as botocore takes it: dates as ISO strings, undefined members left out. */
+const wire = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+async function timed(layer: Layer, body: () => Promise<string>): Promise<LayerResult> {
+  const t0 = performance.now();
+  try {
+    const detail = await body();
+    return { layer, ok: true, detail, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    if (!isLabsError(e) && !(e instanceof VerifyFailure)) throw e;
+    const detail = isLabsError(e) && e.hint ? `${e.message} (${e.hint})` : (e as Error).message;
+    return { layer, ok: false, detail, seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+/** A layer's own finding (not an environment problem): the lab does not pass it. */
+class VerifyFailure extends Error {}
+
+/** Every request the lab would send to EMR (groups, and fleets when it allows them), through botocore's validator. */
+function emrRequests(lab: Lab, v: VerifyContext): Promise<LayerResult> {
+  return timed('emr-requests', async () => {
+    const shapes = lab.cluster.fleets ? [false, true] : [false];
+    const requests = shapes.flatMap((fleets) => {
+      const plan = buildEmrPlan(lab, v.config, { projectRoot: v.projectRoot, fleets, now: new Date(), region: 'us-east-1' });
+      return [
+        { service: 'emr', operation: 'RunJobFlow', input: wire(plan.runJobFlow) },
+        ...plan.addJobFlowSteps.map((a) => ({ service: 'emr', operation: 'AddJobFlowSteps', input: wire({ ...a, JobFlowId: 'j-0123456789ABC' }) })),
+      ];
+    });
+    const script = path.join(v.projectRoot, 'scripts', 'validate_aws_requests.py');
+    const { withoutAwsSettings } = await import('../engines/local/s3-emulator.js');
+    const r = spawnSync(path.join(v.venvBin, 'python'), [script], { input: JSON.stringify(requests), encoding: 'utf8', env: withoutAwsSettings(process.env) });
+    if (r.status !== 0) throw new VerifyFailure(`the request validator failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    const problems = JSON.parse(r.stdout) as string[];
+    if (problems.length) throw new VerifyFailure(problems.join('; '));
+    return `${requests.length} requests (${shapes.length === 2 ? 'instance groups and fleets' : 'instance groups'}) match the EMR service model`;
+  });
+}
+
+/**
+ * The lab queued through the real EMR engine and SDK clients against moto: bucket, uploads, Glue, a tagged and
+ * auto-terminating RunJobFlow, one AddJobFlowSteps. moto's EMR never runs a step, so this proves the requests are
+ * accepted, not the Spark job (the local layer does that).
+ */
+function emrOnMoto(lab: Lab, v: VerifyContext): Promise<LayerResult> {
+  return timed('emr-on-moto', async () => {
+    const { endpoint, bucket } = await v.moto();
+    // The SDK reads endpoint and credentials from the environment: pointed at moto for this layer only.
+    const keys = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_PROFILE'] as const;
+    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+    Object.assign(process.env, { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    const [{ EmrEngine }, { createClients, destroyClients }, { describeCluster }, { TAG, tagValue }] = await Promise.all([
+      import('../engines/emr/emr-engine.js'),
+      import('../aws/clients.js'),
+      import('../aws/emr.js'),
+      import('../core/emr-tags.js'),
+    ]);
+    const clients = createClients({ region: 'us-east-1', env: process.env });
+    try {
+      const config = { ...v.config, target: 'emr' as const, student: 'verify', emr: { ...v.config.emr, bucket, region: 'us-east-1' } };
+      const home = mkdtempSync(path.join(os.tmpdir(), 'labs-verify-'));
+      const engine = new EmrEngine({ config, projectRoot: v.projectRoot, cacheDir: v.cacheDir, runsDir: home, clients });
+      const run = await startLab({ lab, config, engine, store: new RunStore(home), onEvent: () => {}, signal: v.signal, wait: false });
+      const ids = run.steps.map((s) => s.emr?.stepId).filter(Boolean);
+      if (ids.length !== lab.steps.length) throw new VerifyFailure(`EMR took ${ids.length} of ${lab.steps.length} steps`);
+      const clusterId = run.steps[0]!.emr!.clusterId;
+      const cluster = await describeCluster(clients.emr, clusterId);
+      if (tagValue(cluster.Tags, TAG.student) !== 'verify') throw new VerifyFailure(`cluster ${clusterId} is not tagged with its student`);
+      // (moto has no GetAutoTerminationPolicy: the policy in the RunJobFlow is checked by the emr-requests layer)
+      return `cluster ${clusterId} made and tagged; ${ids.length} step${ids.length === 1 ? "" : "s"} queued in one AddJobFlowSteps`;
+    } finally {
+      destroyClients(clients);
+      for (const k of keys) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  });
+}
+
+/** The lab on local Spark, as `labs start` runs it: every step completes and every check passes. */
+function localSpark(lab: Lab, v: VerifyContext): Promise<LayerResult> {
+  return timed('local-spark', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'labs-verify-'));
+    const run = await startLab({ lab, config: { ...v.config, target: 'local' }, engine: v.localEngine(), store: new RunStore(home), onEvent: v.onEvent, signal: v.signal });
+    const failed = run.steps.find((s) => s.state !== 'COMPLETED');
+    if (failed) throw new VerifyFailure(`step ${failed.name} ${failed.state}${failed.failure ? `: ${failed.failure.summary}` : ''}`);
+    const failing = (run.checks ?? []).filter((c) => !c.passed);
+    if (failing.length) throw new VerifyFailure(`checks not passed: ${failing.map((c) => c.name).join('; ')}`);
+    const seconds = run.steps.reduce((n, s) => n + (s.seconds ?? 0), 0);
+    return `${run.steps.length} steps in ${Math.round(seconds)} s, ${run.checks?.length ?? 0} checks passed`;
+  });
+}
+
+export async function verifyLab(lab: Lab, v: VerifyContext): Promise<{ lab: string; ok: boolean; layers: LayerResult[] }> {
+  const layers = [await emrRequests(lab, v), await emrOnMoto(lab, v)];
+  if (v.local) layers.push(await localSpark(lab, v));
+  return { lab: lab.id, ok: layers.every((l) => l.ok), layers };
+}
