@@ -81,10 +81,15 @@ describe('a job that raises', () => {
   });
 });
 
+const motoServers = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('moto_server') && !l.includes('ps -eo')).length;
+// day3-magic-committer: an S3 lab, so the local S3 emulator (moto) is running too when Ctrl-C comes.
+const ctrlCLabs: [string, boolean][] = [['day2-joins', false], ['day3-magic-committer', true]].filter(([id]) => !only || ids.includes(id as string)) as [string, boolean][];
+
 describe('Ctrl-C during a step', () => {
-  it('stops the Spark process cleanly, says so, exits 130 and leaves no process behind', async () => {
+  it.each(ctrlCLabs)('%s: stops the Spark process (and the S3 emulator) cleanly, says so, exits 130 and leaves no process behind', async (lab, usesS3) => {
     const h = tempHome();
-    const child = spawnLabs(['start', ids.includes('day2-joins') ? 'day2-joins' : ids[0]!], { LABS_HOME: h });
+    const motosBefore = motoServers();
+    const child = spawnLabs(['start', lab], { LABS_HOME: h });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +104,7 @@ describe('Ctrl-C during a step', () => {
     });
     const runId = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(stderr)?.[1];
     expect(runId).toBeDefined();
+    if (usesS3) expect(motoServers()).toBeGreaterThan(motosBefore);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(130);
@@ -106,6 +112,7 @@ describe('Ctrl-C during a step', () => {
     expect(stderr).toMatch(/stopped; the Spark process was ended cleanly/);
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     expect(ps.split('\n').filter((l) => l.includes(runId!))).toEqual([]);
+    expect(motoServers()).toBe(motosBefore);
     const status = JSON.parse((await runLabs(['status', '--json'], { LABS_HOME: h })).stdout);
     expect(status.runs[0].state).toBe('CANCELLED');
   });
