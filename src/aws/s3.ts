@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  paginateListObjectsV2,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
@@ -109,3 +110,15 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string): 
   // Gzip magic number: some tools store .gz keys already decoded, so trust the bytes, not the name.
   return key.endsWith('.gz') && buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf).toString('utf8') : buf.toString('utf8');
 }
+
+/** The names right under a prefix, as S3 groups keys at the next '/' (e.g. the run ids under runs/<lab>/), every page. */
+export async function listSubPrefixes(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  return aws(`list s3://${bucket}/${prefix}`, async () => {
+    const out: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, Delimiter: '/' })) {
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
+    }
+    return out;
+  });
+}
+

@@ -34,6 +34,8 @@ export const OPERATION_ACTIONS: Record<string, string> = {
   's3/PutBucketEncryption': 's3:PutEncryptionConfiguration',
   's3/PutBucketPolicy': 's3:PutBucketPolicy',
   's3/HeadObject': 's3:GetObject',
+  // `labs cohort grade`: a student's latest run of a lab, found under <student>/runs/<lab>/
+  's3/ListObjectsV2': 's3:ListBucket',
   's3/GetObject': 's3:GetObject',
   's3/PutObject': 's3:PutObject',
   // lib-storage's multipart path for large files
@@ -135,7 +137,7 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
     {
       Sid: 'ListOwnPrefix',
       Effect: 'Allow',
-      Action: actions('s3/HeadBucket'),
+      Action: actions('s3/HeadBucket', 's3/ListObjectsV2'),
       Resource: bucketArn,
       // IfExists: HeadBucket carries no prefix; a listing that names one must stay inside the student's.
       ...(o.role === 'student' ? { Condition: { StringLikeIfExists: { 's3:prefix': [`${o.student}/*`] } } } : {}),

@@ -4,7 +4,8 @@ import { connect } from '../../src/engines/emr/emr-context.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
 import { TAG, tagValue } from '../../src/core/emr-tags.js';
 import { FakeAws } from '../helpers/fake-aws.js';
-import { emrConfig, joinsLab, tempProject } from './emr-project.js';
+import { startLab } from '../../src/app/start.js';
+import { emrConfig, fastEngine, joinsLab, storeIn, tempProject } from './emr-project.js';
 
 let fake: FakeAws;
 afterEach(() => fake?.mock.restore());
@@ -101,5 +102,18 @@ describe('labs cohort, on a fake EMR', () => {
     await cohortUp(ctx, config, roster.slice(0, 2), { ...quiet, fleets: false, now: new Date() });
     await cohortUp(ctx, config, roster.slice(2, 3), { ...quiet, cohort: 'spring-28', fleets: false, now: new Date() });
     expect((await cohortClusters(ctx, config, 'fall-27')).map((c) => tagValue(c.Tags, TAG.student)).sort()).toEqual(['ana', 'bo']);
+  });
+
+  it("grade: a student's own run in the course bucket counts when the instructor queued none", async () => {
+    const { config, ctx, project } = await setUp();
+    const lab = joinsLab();
+    // fay ran the lab herself (`labs start day2-joins --target emr`), twice; the latest run is graded
+    const own = (student: string) => fastEngine(fake, project.root, project.home, { ...config, student }, {});
+    for (let i = 0; i < 2; i++) await startLab({ lab, config: { ...config, student: 'fay' }, engine: own('fay'), store: storeIn(project.home), onEvent: () => {}, signal: new AbortController().signal });
+    const latest = storeIn(project.home).latest('day2-joins')!;
+    const engineFor = (student: string) => new EmrEngine({ config: { ...config, student }, projectRoot: project.root, cacheDir: project.home, runsDir: project.home, clients: fake.clients });
+    const grades = await cohortGrade(lab, ['fay', 'gus'], { labsHome: project.home, cohort: 'fall-27', concurrency: 2, engineFor, s3: { client: fake.clients.s3, bucket: ctx.layout.bucket } });
+    expect(grades[0]).toMatchObject({ student: 'fay', state: 'COMPLETED', passed: 1, total: 1, source: 's3', runId: latest.runId });
+    expect(grades[1]).toMatchObject({ student: 'gus', state: 'NOT RUN' });
   });
 });

@@ -69,7 +69,7 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   await cohortUp(klassCtx, instructor, students, { ...quiet, fleets: false, now: new Date() });
   await cohortRun(instructor, joinsLab(), ['ana', 'bo'], { ...quiet, labsHome: project.home, projectRoot: project.root, cacheDir: project.home, fleets: false, clients: klass.clients });
   const engineFor = (student: string) => new EmrEngine({ config: { ...instructor, student }, projectRoot: project.root, cacheDir: project.home, runsDir: project.home, clients: klass.clients });
-  await cohortGrade(joinsLab(), ['ana', 'bo'], { labsHome: project.home, cohort: 'fall-27', concurrency: 2, engineFor });
+  await cohortGrade(joinsLab(), ['ana', 'bo', 'cy'], { labsHome: project.home, cohort: 'fall-27', concurrency: 2, engineFor, s3: { client: klass.clients.s3, bucket: klassCtx.layout.bucket } });
   await terminate(klassCtx, (await cohortClusters(klassCtx, instructor, 'fall-27')).map((c) => c.Id!));
 
   // A bucket that cannot be secured is removed; a multipart upload that fails is aborted.

@@ -34,6 +34,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   HeadBucketCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
@@ -376,6 +377,12 @@ export class FakeAws {
     s3.on(AbortMultipartUploadCommand).callsFake(async ({ UploadId }: { UploadId: string }) => {
       parts.delete(UploadId);
       return {};
+    });
+    s3.on(ListObjectsV2Command).callsFake(({ Bucket, Prefix = '', Delimiter }: { Bucket: string; Prefix?: string; Delimiter?: string }) => {
+      const keys = [...this.objects.keys()].filter((k) => k.startsWith(`${Bucket}/${Prefix}`)).map((k) => k.slice(Bucket.length + 1)).sort();
+      if (!Delimiter) return { Contents: keys.map((Key) => ({ Key })), KeyCount: keys.length };
+      const prefixes = [...new Set(keys.map((k) => k.slice(Prefix.length)).filter((rest) => rest.includes(Delimiter)).map((rest) => `${Prefix}${rest.slice(0, rest.indexOf(Delimiter) + 1)}`))];
+      return { CommonPrefixes: prefixes.map((p) => ({ Prefix: p })), KeyCount: prefixes.length };
     });
     s3.on(GetObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {
       const o = this.objects.get(`${Bucket}/${Key}`);

@@ -7,11 +7,14 @@ import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluste
 import { TAG, tagValue } from '../../core/emr-tags.js';
 import { isLabsError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
-import type { RunRecord } from '../../core/run-record.js';
+import { evaluateChecks } from '../../core/checks.js';
+import { runPrefix, s3Uri } from '../../core/emr-layout.js';
+import { runState, type RunRecord } from '../../core/run-record.js';
 import type { RosterEntry } from '../../core/roster.js';
 import type { AwsClients } from '../../aws/clients.js';
 import type { CreateOptions } from '../../aws/emr.js';
-import { ensureBucket } from '../../aws/s3.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ensureBucket, listSubPrefixes } from '../../aws/s3.js';
 import { isScalaJob } from '../../core/step-plan.js';
 import { ensureCluster, liveClustersTagged } from '../../engines/emr/cluster.js';
 import type { EmrContext } from '../../engines/emr/emr-context.js';
@@ -156,37 +159,66 @@ export interface Grade {
   pending: number;
   failing: string[];
   runId?: string | undefined;
+  /** the run the instructor queued (`cohort run`), or the student's own latest run found in S3 */
+  source?: 'cohort run' | 's3' | undefined;
+}
+
+function gradeOf(student: string, lab: Lab, run: Pick<RunRecord, 'state' | 'checks' | 'runId'>, source: Grade['source']): Grade {
+  const checks = run.checks ?? [];
+  return {
+    student,
+    lab: lab.id,
+    state: run.state,
+    passed: checks.filter((c) => c.passed && !c.pending).length,
+    total: lab.checks.length,
+    pending: checks.filter((c) => c.pending).length,
+    failing: checks.filter((c) => !c.passed || c.pending).map((c) => c.name),
+    runId: run.runId,
+    source,
+  };
 }
 
 /**
- * Each student's latest cohort run of the lab, brought up to date from EMR (a queued run that has finished gets its
- * checks now), graded. A student with no run is graded NOT RUN, with nothing passed.
+ * The student's own latest run of the lab in the course bucket (`labs start --target emr` writes under
+ * <student>/runs/<lab>/<runId>/), graded from its result.json files. Run ids sort by time.
  */
-export async function cohortGrade(lab: Lab, students: readonly string[], o: { labsHome: string; cohort: string; concurrency: number; engineFor: (student: string) => EmrEngine }): Promise<Grade[]> {
+async function latestRunInS3(s3: S3Client, bucket: string, student: string, lab: Lab, engine: EmrEngine): Promise<Grade | undefined> {
+  const layout = { bucket, student };
+  const runIds = (await listSubPrefixes(s3, bucket, `${runPrefix(layout, lab.id, '')}`)).sort();
+  const runId = runIds.at(-1);
+  if (!runId) return undefined;
+  const ctx = { lab, runId, student, dir: s3Uri(bucket, runPrefix(layout, lab.id, runId)) };
+  const results = new Map<string, unknown>();
+  for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
+  const checks = evaluateChecks(lab, results);
+  const missing = lab.steps.some((s) => results.get(s.name) === undefined);
+  return gradeOf(student, lab, { runId, checks, state: missing ? 'FAILED' : runState(lab.steps.map((s) => ({ name: s.name, state: 'COMPLETED', argv: [], out: '' })), checks) }, 's3');
+}
+
+/**
+ * Each student's latest run of the lab, graded: the one the instructor queued with `cohort run` (brought up to date
+ * from EMR: a run that has finished gets its checks now), else the student's own latest run in the course bucket.
+ * A student with neither is NOT RUN, with nothing passed; an unanswered question is not passed.
+ */
+export async function cohortGrade(
+  lab: Lab,
+  students: readonly string[],
+  o: { labsHome: string; cohort: string; concurrency: number; engineFor: (student: string) => EmrEngine; s3?: { client: S3Client; bucket: string } | undefined },
+): Promise<Grade[]> {
   const limit = pLimit(o.concurrency);
   return Promise.all(
     students.map((student) =>
       limit(async (): Promise<Grade> => {
         const store = cohortRunStore(o.labsHome, o.cohort, student);
-        let run = store.latest(lab.id);
-        if (!run) return { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
         const engine = o.engineFor(student);
         try {
-          run = await refreshRun(run, lab, engine, store);
+          const queued = store.latest(lab.id);
+          if (queued) return gradeOf(student, lab, await refreshRun(queued, lab, engine, store), 'cohort run');
+          const own = o.s3 ? await latestRunInS3(o.s3.client, o.s3.bucket, student, lab, engine) : undefined;
+          return own ?? { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
         } finally {
           await engine.dispose();
         }
-        const checks = run.checks ?? [];
-        return {
-          student,
-          lab: lab.id,
-          state: run.state,
-          passed: checks.filter((c) => c.passed && !c.pending).length,
-          total: lab.checks.length,
-          pending: checks.filter((c) => c.pending).length,
-          failing: checks.filter((c) => !c.passed).map((c) => c.name),
-          runId: run.runId,
-        };
       }),
     ),
   );

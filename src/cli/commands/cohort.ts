@@ -149,12 +149,13 @@ export function registerCohort(program: Command): void {
           cohort,
           concurrency,
           engineFor: (student) => new EmrEngine({ config: { ...config, student }, projectRoot: paths.projectRoot, cacheDir: paths.cacheDir(), runsDir: path.join(paths.labsHome(), 'cohorts', cohort, student, 'runs'), clients: ctx.clients, cohort }),
+          s3: { client: ctx.clients.s3, bucket: ctx.layout.bucket },
         });
         if (flags.json) return printJson({ cohort, lab: lab!.id, grades });
         line(
           table([
-            [c.bold('STUDENT'), c.bold('STATE'), c.bold('CHECKS'), c.bold('NOT PASSED')],
-            ...grades.map((g) => [g.student, g.state, `${g.passed}/${g.total}${g.pending ? ` (${g.pending} unanswered)` : ''}`, g.failing.join('; ') || '-']),
+            [c.bold('STUDENT'), c.bold('STATE'), c.bold('CHECKS'), c.bold('RUN'), c.bold('NOT PASSED')],
+            ...grades.map((g) => [g.student, g.state, `${g.passed}/${g.total}${g.pending ? ` (${g.pending} unanswered)` : ''}`, g.runId ? `${g.runId} (${g.source})` : '-', g.failing.join('; ') || '-']),
           ]),
         );
         const done = grades.filter((g) => g.total > 0 && g.passed === g.total).length;
