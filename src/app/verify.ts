@@ -3,9 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
-import { isLabsError } from '../core/errors.js';
+import { InterruptedError, isLabsError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
 import type { RunListener } from '../core/run-record.js';
+import type { Engine } from '../engines/engine.js';
 import { buildEmrPlan } from './emr/plan.js';
 import { RunStore } from './run-store.js';
 import { startLab } from './start.js';
@@ -39,7 +40,7 @@ export interface VerifyContext {
    */
   moto: () => Promise<{ endpoint: string; bucket: string }>;
   /** the local engine, made by the caller (it owns the venv, ports and the Spark process) */
-  localEngine: () => import('../engines/engine.js').Engine;
+  localEngine: () => Engine;
 }
 
 /** JSON as botocore takes it: dates as ISO strings, undefined members left out. */
@@ -51,7 +52,8 @@ async function timed(layer: Layer, body: () => Promise<string>): Promise<LayerRe
     const detail = await body();
     return { layer, ok: true, detail, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
-    if (!isLabsError(e) && !(e instanceof VerifyFailure)) throw e;
+    // Ctrl-C ends the whole command (exit 130); any other known error is this layer's finding about the lab.
+    if (e instanceof InterruptedError || (!isLabsError(e) && !(e instanceof VerifyFailure))) throw e;
     const detail = isLabsError(e) && e.hint ? `${e.message} (${e.hint})` : (e as Error).message;
     return { layer, ok: false, detail, seconds: (performance.now() - t0) / 1000 };
   }

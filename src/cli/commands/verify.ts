@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, LabFailedError } from '../../core/errors.js';
+import { InputError, InterruptedError, LabFailedError } from '../../core/errors.js';
 import { c, formatSeconds, line, printJson } from '../output.js';
 import { interruptSignal } from '../signals.js';
 
@@ -70,6 +70,7 @@ export function registerVerify(program: Command): void {
         dispose();
         await (await moto)?.stop();
       }
+      if (signal.aborted) throw new InterruptedError(`verify stopped after ${results.length} of ${labs.length} labs`, 'run it again to verify the rest');
       if (flags.json) printJson({ ok: results.every((r) => r.ok), labs: results });
       const failed = results.filter((r) => !r.ok);
       if (failed.length) {
