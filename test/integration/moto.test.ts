@@ -14,6 +14,7 @@ import { callerIdentity } from '../../src/aws/sts.js';
 import { mergeConfig } from '../../src/core/config.js';
 import { planCluster } from '../../src/core/emr-cluster-plan.js';
 import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { runLabs } from '../helpers/cli.js';
 import { startMoto, type MotoServer } from '../helpers/moto-server.js';
 
 /**
@@ -105,3 +106,28 @@ describe('aws/ against moto server', () => {
     expect((await describeCluster(clients.emr, clusterId)).Status?.State).toMatch(/^TERMINAT/);
   });
 });
+
+describe('labs start --target emr --no-wait, through the built CLI against moto', () => {
+  it('queues the lab and returns; labs status asks EMR about it; labs check says it is still running', async () => {
+    // A bucket without the tool's TLS-only policy: moto serves plain HTTP, which that policy denies.
+    await clients.s3.send(new CreateBucketCommand({ Bucket: 'labs-queue' }));
+    const env = { ...moto.env, AWS_PROFILE: '', LABS_HOME: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')), LABS_BUCKET: 'labs-queue', LABS_STUDENT: 'ana' };
+    const start = runLabs(['start', 'day2-joins', '--target', 'emr', '--no-wait'], env);
+    expect(start.code, start.stderr).toBe(0);
+    const queued = /QUEUED day2-joins: 1 step on (j-\w+) \((s-\w+)\)/.exec(start.stderr);
+    expect(queued, start.stderr).not.toBeNull();
+
+    const cluster = await describeCluster(clients.emr, queued![1]!);
+    expect(tagValue(cluster.Tags, TAG.student)).toBe('ana');
+    expect((await describeStep(clients.emr, queued![1]!, queued![2]!)).Name).toMatch(/^day2-joins:joins /);
+
+    const status = JSON.parse(runLabs(['status', 'day2-joins', '--json'], env).stdout);
+    expect(status.stale).toBeUndefined();
+    expect(status.run).toMatchObject({ target: 'emr', state: 'RUNNING', steps: [{ name: 'joins', emr: { clusterId: queued![1], stepId: queued![2] } }] });
+    // moto's steps never finish: the run stays queued, and its checks cannot run yet
+    const check = runLabs(['check', 'day2-joins'], env);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toMatch(/still running/);
+  });
+});
+

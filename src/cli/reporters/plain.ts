@@ -37,7 +37,8 @@ export function summaryLine(run: RunRecord): string {
 export function queuedLine(run: RunRecord): string {
   const cluster = run.steps.find((s) => s.emr)?.emr?.clusterId ?? 'the cluster';
   const ids = run.steps.map((s) => s.emr?.stepId ?? '?').join(', ');
-  return `${c.cyan('QUEUED')} ${run.lab}: ${run.steps.length} steps on ${cluster} (${ids}); \`labs status ${run.lab}\` follows them and runs the checks once they complete`;
+  const n = run.steps.length;
+  return `${c.cyan('QUEUED')} ${run.lab}: ${n} step${n === 1 ? '' : 's'} on ${cluster} (${ids}); \`labs status ${run.lab}\` follows them and runs the checks once they complete`;
 }
 
 /** Plain lines on stderr (stdout stays free for --json): for pipes, CI logs and dumb terminals. */
