@@ -2,10 +2,13 @@
 // nothing changed) against the cold start before it, and the step polling against what a waiter must at least see.
 import { loadEntry } from './bundle.mjs';
 
+/** How many calls of one operation a start made. */
+export const callsOf = (start, op) => start.byOp[op] ?? 0;
+
 export async function emrStartBench() {
   const e = await loadEntry('emr-start-entry.ts');
   const { cold, warm, steps, statesPerStep } = await e.coldThenWarm();
-  const n = (c, op) => c.byOp[op] ?? 0;
+  const n = callsOf;
   return {
     cold,
     warm,
@@ -13,6 +16,5 @@ export async function emrStartBench() {
     // each step: the waiter's Describe calls until it sees the end, plus one to read the final state
     describeStepPerStep: n(warm, 'DescribeStep') / steps,
     minimumDescribes: statesPerStep,
-    n,
   };
 }

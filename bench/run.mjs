@@ -2,7 +2,7 @@
 // same run. Exits 1 when a target is missed, so it can gate a release; it is not part of the test suite.
 import { coldStart } from './cold-start.mjs';
 import { dashboardBench } from './dashboard.mjs';
-import { emrStartBench } from './emr-start.mjs';
+import { callsOf as n, emrStartBench } from './emr-start.mjs';
 
 const targets = [];
 const report = (name, value, limit, detail) => {
@@ -30,7 +30,7 @@ report('200-row frame', dash.render.ratio, 80, `${dash.render.fullMs.toFixed(0)}
 
 console.log('\nlabs start --target emr: a warm start (cluster up, artifacts unchanged) vs the cold start before it, 4-step lab');
 const emr = await emrStartBench();
-const { n, warm } = emr;
+const { warm } = emr;
 const first = emr.cold;
 // Step polling and result reads are the same on both; what a warm start saves is everything before the steps queue.
 const setup = (c) => c.total - n(c, 'DescribeStep') - n(c, 'GetObject');

@@ -1,10 +1,11 @@
-import { evaluateChecks, type Answers } from '../core/checks.js';
+import type { Answers } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
 import { runState, type RunRecord } from '../core/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import { isQueuedRun, refreshRun } from './refresh-run.js';
 import type { RunStore } from './run-store.js';
+import { runChecks } from './start.js';
 
 /**
  * Re-evaluate a lab's checks on its latest run (e.g. after the lab.yaml's checks changed) and save them.
@@ -19,10 +20,7 @@ export async function checkLatest(lab: Lab, engine: Engine, store: RunStore, ans
     if (run.state !== 'RUNNING' && !answers) return run;
   }
   if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish; `labs status` shows where it is');
-  const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
-  const results = new Map<string, unknown>();
-  for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
-  run.checks = evaluateChecks(lab, results, answers);
+  run.checks = await runChecks(lab, engine, { lab, runId: run.runId, student: run.student, dir: run.dir }, answers);
   run.state = runState(run.steps, run.checks);
   store.save(run);
   return run;

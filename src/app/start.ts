@@ -1,4 +1,4 @@
-import { evaluateChecks } from '../core/checks.js';
+import { evaluateChecks, type Answers } from '../core/checks.js';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab-schema.js';
@@ -87,8 +87,13 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
   return run;
 }
 
-export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext) {
+/** Each step's parsed result.json (undefined for a step that wrote none), by step name. */
+export async function readResults(lab: Lab, engine: Engine, ctx: RunContext): Promise<Map<string, unknown>> {
   const results = new Map<string, unknown>();
   for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
-  return evaluateChecks(lab, results);
+  return results;
+}
+
+export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext, answers?: Answers) {
+  return evaluateChecks(lab, await readResults(lab, engine, ctx), answers);
 }

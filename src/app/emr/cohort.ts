@@ -9,7 +9,7 @@ import { isLabsError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
 import { evaluateChecks } from '../../core/checks.js';
 import { runPrefix, s3Uri } from '../../core/emr-layout.js';
-import { runState, type RunRecord } from '../../core/run-record.js';
+import type { RunRecord } from '../../core/run-record.js';
 import type { RosterEntry } from '../../core/roster.js';
 import type { AwsClients } from '../../aws/clients.js';
 import type { CreateOptions } from '../../aws/emr.js';
@@ -22,7 +22,7 @@ import { EmrEngine } from '../../engines/emr/emr-engine.js';
 import { ensureScalaJar } from '../../engines/scala-build.js';
 import { refreshRun } from '../refresh-run.js';
 import { RunStore } from '../run-store.js';
-import { startLab } from '../start.js';
+import { readResults, startLab } from '../start.js';
 import { viewOf, type ClusterView } from './clusters.js';
 
 /** What happened for one student: every bulk command reports per student and carries on past a failure. */
@@ -41,20 +41,15 @@ export interface CohortOptions {
 }
 
 /** Each student in turn (at most `concurrency` at once); one student's failure is reported, not thrown. */
-async function forEachStudent(students: readonly string[], concurrency: number, act: (student: string) => Promise<StudentOutcome>): Promise<StudentOutcome[]> {
-  const limit = pLimit(concurrency);
-  return Promise.all(
-    students.map((student) =>
-      limit(async () => {
-        try {
-          return await act(student);
-        } catch (e) {
-          if (!isLabsError(e)) throw e;
-          return { student, ok: false, detail: e.hint ? `${e.message} (${e.hint})` : e.message };
-        }
-      }),
-    ),
-  );
+function forEachStudent(students: readonly string[], concurrency: number, act: (student: string) => Promise<StudentOutcome>): Promise<StudentOutcome[]> {
+  return pLimit(concurrency).map(students, async (student) => {
+    try {
+      return await act(student);
+    } catch (e) {
+      if (!isLabsError(e)) throw e;
+      return { student, ok: false, detail: e.hint ? `${e.message} (${e.hint})` : e.message };
+    }
+  });
 }
 
 /** The cohort's live clusters. */
@@ -69,13 +64,18 @@ export function planCohort(config: Config, roster: readonly RosterEntry[], o: { 
     student,
     runJobFlow: planCluster({ config, student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, student, shape), now: o.now, bucket: o.bucket }),
   }));
+  return { requests, hourlyUsd: classHourlyUsd(config, roster.length) };
+}
+
+/** Estimated USD per hour of `students` base clusters (the small profile) while they are up; undefined if unpriced. */
+export function classHourlyUsd(config: Config, students: number): number | undefined {
   const p = config.emr.profiles.small;
   const one = hourlyCost([
     { role: 'primary', type: p.primaryTypes[0]!, count: 1 },
     { role: 'core', type: p.coreTypes[0]!, count: p.coreCount },
     { role: 'task', type: p.coreTypes[0]!, count: p.taskCount },
   ]);
-  return { requests, hourlyUsd: one === undefined ? undefined : one * roster.length };
+  return one === undefined ? undefined : one * students;
 }
 
 /**
@@ -107,15 +107,26 @@ export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly
 }
 
 /** Where the instructor's copies of a cohort's run records live: LABS_HOME/cohorts/<cohort>/<student>/runs. */
-export const cohortRunStore = (labsHome: string, cohort: string, student: string) => new RunStore(path.join(labsHome, 'cohorts', cohort, student, 'runs'));
+const cohortRunsDir = (labsHome: string, cohort: string, student: string) => path.join(labsHome, 'cohorts', cohort, student, 'runs');
+export const cohortRunStore = (labsHome: string, cohort: string, student: string) => new RunStore(cohortRunsDir(labsHome, cohort, student));
 
-export interface CohortRunOptions extends CohortOptions {
+export interface StudentEngineOptions {
   labsHome: string;
+  cohort: string;
   projectRoot: string;
   cacheDir: string;
-  fleets: boolean;
+  fleets?: boolean | undefined;
   /** the instructor's clients, shared by every student's engine */
   clients: AwsClients;
+}
+
+/** The EMR engine working as one student of the cohort: their tags and S3 prefix, the instructor's credentials. */
+export function studentEngine(config: Config, student: string, o: StudentEngineOptions): EmrEngine {
+  return new EmrEngine({ config: { ...config, student }, projectRoot: o.projectRoot, cacheDir: o.cacheDir, runsDir: cohortRunsDir(o.labsHome, o.cohort, student), clients: o.clients, cohort: o.cohort, fleets: o.fleets });
+}
+
+export interface CohortRunOptions extends CohortOptions, StudentEngineOptions {
+  fleets: boolean;
 }
 
 /**
@@ -126,12 +137,10 @@ export async function cohortRun(config: Config, lab: Lab, students: readonly str
   // Built once here: each student's engine would otherwise start its own Maven build of the same jar at once.
   if (lab.steps.some(isScalaJob)) await ensureScalaJar({ projectRoot: o.projectRoot, cacheDir: o.cacheDir, onProgress: o.onMessage, signal: new AbortController().signal });
   return forEachStudent(students, o.concurrency, async (student) => {
-    const studentConfig = { ...config, student };
-    const engine = new EmrEngine({ config: studentConfig, projectRoot: o.projectRoot, cacheDir: o.cacheDir, runsDir: path.join(o.labsHome, 'cohorts', o.cohort, student, 'runs'), clients: o.clients, cohort: o.cohort, fleets: o.fleets });
     const run = await startLab({
       lab,
-      config: studentConfig,
-      engine,
+      config: { ...config, student },
+      engine: studentEngine(config, student, o),
       store: cohortRunStore(o.labsHome, o.cohort, student),
       onEvent: (e) => (e.type === 'setup' ? o.onMessage(`${student}: ${e.message}`) : undefined),
       signal: new AbortController().signal,
@@ -187,12 +196,11 @@ async function latestRunInS3(s3: S3Client, bucket: string, student: string, lab:
   const runIds = (await listSubPrefixes(s3, bucket, `${runPrefix(layout, lab.id, '')}`)).sort();
   const runId = runIds.at(-1);
   if (!runId) return undefined;
-  const ctx = { lab, runId, student, dir: s3Uri(bucket, runPrefix(layout, lab.id, runId)) };
-  const results = new Map<string, unknown>();
-  for (const step of lab.steps) results.set(step.name, await engine.readResult(ctx, step.name));
+  const results = await readResults(lab, engine, { lab, runId, student, dir: s3Uri(bucket, runPrefix(layout, lab.id, runId)) });
   const checks = evaluateChecks(lab, results);
-  const missing = lab.steps.some((s) => results.get(s.name) === undefined);
-  return gradeOf(student, lab, { runId, checks, state: missing ? 'FAILED' : runState(lab.steps.map((s) => ({ name: s.name, state: 'COMPLETED', argv: [], out: '' })), checks) }, 's3');
+  // a step without result.json did not complete (or the run is still going): not a passing run
+  const complete = lab.steps.every((s) => results.get(s.name) !== undefined);
+  return gradeOf(student, lab, { runId, checks, state: complete && checks.every((c) => c.passed) ? 'COMPLETED' : 'FAILED' }, 's3');
 }
 
 /**
@@ -205,23 +213,18 @@ export async function cohortGrade(
   students: readonly string[],
   o: { labsHome: string; cohort: string; concurrency: number; engineFor: (student: string) => EmrEngine; s3?: { client: S3Client; bucket: string } | undefined },
 ): Promise<Grade[]> {
-  const limit = pLimit(o.concurrency);
-  return Promise.all(
-    students.map((student) =>
-      limit(async (): Promise<Grade> => {
-        const store = cohortRunStore(o.labsHome, o.cohort, student);
-        const engine = o.engineFor(student);
-        try {
-          const queued = store.latest(lab.id);
-          if (queued) return gradeOf(student, lab, await refreshRun(queued, lab, engine, store), 'cohort run');
-          const own = o.s3 ? await latestRunInS3(o.s3.client, o.s3.bucket, student, lab, engine) : undefined;
-          return own ?? { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
-        } finally {
-          await engine.dispose();
-        }
-      }),
-    ),
-  );
+  return pLimit(o.concurrency).map(students, async (student): Promise<Grade> => {
+    const store = cohortRunStore(o.labsHome, o.cohort, student);
+    const engine = o.engineFor(student);
+    try {
+      const queued = store.latest(lab.id);
+      if (queued) return gradeOf(student, lab, await refreshRun(queued, lab, engine, store), 'cohort run');
+      const own = o.s3 ? await latestRunInS3(o.s3.client, o.s3.bucket, student, lab, engine) : undefined;
+      return own ?? { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
+    } finally {
+      await engine.dispose();
+    }
+  });
 }
 
 /** The cohort's live clusters, one row each, with the student and lab their tags name. */

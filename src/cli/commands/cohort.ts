@@ -101,7 +101,7 @@ export function registerCohort(program: Command): void {
       const { ctx, config } = session;
       try {
         if (action === 'up') {
-          const { hourlyUsd } = cohorts.planCohort(config, roster!, { cohort, fleets: Boolean(flags.fleets), now: new Date(), bucket: ctx.layout.bucket });
+          const hourlyUsd = cohorts.classHourlyUsd(config, roster!.length);
           const cost = hourlyUsd === undefined ? '' : ` (~$${hourlyUsd.toFixed(2)}/hour while up; each ends after ${Math.round(config.emr.idleTimeoutSeconds / 60)} min idle)`;
           if (!(await confirm(`create up to ${roster!.length} EMR clusters for ${cohort}${cost}?`, { yes: flags.yes, what: 'create clusters' }))) return line('nothing created');
           const outcomes = await cohorts.cohortUp(ctx, config, roster!, { cohort, concurrency, fleets: Boolean(flags.fleets), now: new Date(), onMessage: say });
@@ -143,12 +143,12 @@ export function registerCohort(program: Command): void {
           return report(outcomes, flags.json, `cohort run ${lab!.id}`, `labs cohort run ${lab!.id} --cohort ${cohort}`);
         }
 
-        const { EmrEngine } = await import('../../engines/emr/emr-engine.js');
+        const engines = { labsHome: paths.labsHome(), cohort, projectRoot: paths.projectRoot, cacheDir: paths.cacheDir(), clients: ctx.clients };
         const grades = await cohorts.cohortGrade(lab!, students, {
           labsHome: paths.labsHome(),
           cohort,
           concurrency,
-          engineFor: (student) => new EmrEngine({ config: { ...config, student }, projectRoot: paths.projectRoot, cacheDir: paths.cacheDir(), runsDir: path.join(paths.labsHome(), 'cohorts', cohort, student, 'runs'), clients: ctx.clients, cohort }),
+          engineFor: (student) => cohorts.studentEngine(config, student, engines),
           s3: { client: ctx.clients.s3, bucket: ctx.layout.bucket },
         });
         if (flags.json) return printJson({ cohort, lab: lab!.id, grades });
