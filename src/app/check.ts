@@ -1,5 +1,6 @@
 import type { Answers } from '../core/checks.js';
 import { InputError } from '../core/errors.js';
+import { exerciseLab } from '../core/exercise.js';
 import type { Lab } from '../core/lab-schema.js';
 import { runState, type RunRecord } from '../core/run-record.js';
 import type { Engine } from '../engines/engine.js';
@@ -20,7 +21,9 @@ export async function checkLatest(lab: Lab, engine: Engine, store: RunStore, ans
     if (run.state !== 'RUNNING' && !answers) return run;
   }
   if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish; `labs status` shows where it is');
-  run.checks = await runChecks(lab, engine, { lab, runId: run.runId, student: run.student, dir: run.dir }, answers);
+  // an exercise run ran only the exercise's steps: grade only their checks
+  const graded = run.exercise ? exerciseLab(lab) : lab;
+  run.checks = await runChecks(graded, engine, { lab: graded, runId: run.runId, student: run.student, dir: run.dir }, answers);
   run.state = runState(run.steps, run.checks);
   store.save(run);
   return run;

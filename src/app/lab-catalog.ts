@@ -34,6 +34,7 @@ export function loadLab(id: string, root = projectRoot): Lab {
     dirName: id,
     projectFileExists: (rel) => existsSync(path.join(root, rel)),
     labFileExists: (rel) => existsSync(path.join(dir, rel)),
+    readLabFile: (rel) => (existsSync(path.join(dir, rel)) ? readFileSync(path.join(dir, rel), 'utf8') : undefined),
   });
 }
 

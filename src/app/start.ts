@@ -17,6 +17,8 @@ export interface StartOptions {
   now?: () => Date;
   /** false: queue the steps and return (`--no-wait`; only an engine with submitRun, i.e. EMR, can) */
   wait?: boolean;
+  /** the student's exercise workspace when `lab` runs their files (the record says so; grading reads it) */
+  exercise?: string | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
     dir: ctx.dir,
     steps: lab.steps.map((s) => ({ name: s.name, state: 'PENDING', argv: [], out: '' })),
     eventLogDir: opts.eventLogDir,
+    ...(opts.exercise ? { exercise: opts.exercise } : {}),
   };
   store.save(run);
   onEvent({ type: 'run-start', run: structuredClone(run) });

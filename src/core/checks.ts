@@ -12,6 +12,8 @@ export interface CheckResult {
   /** the condition, e.g. ">= 2" or "= BroadcastHashJoin" */
   expected: string;
   explain?: string | undefined;
+  /** for an exercise: the TODO this check depends on (lab.yaml's hint), shown when it fails */
+  hint?: string | undefined;
   /**
    * An answer check evaluated without any answers (`labs start`, or `labs check` without --answer): not graded
    * yet, so it does not fail the run (passed is true) and reporters show it as pending.
@@ -86,7 +88,7 @@ export function evaluateCheck(check: Check, step: string, result: unknown): Chec
   const expected = ops
     .map((op) => (op === 'exists' && check.exists ? 'exists' : op === 'exists' ? 'absent' : `${SYMBOL[op]} ${JSON.stringify(check[op])}`))
     .join(' and ');
-  return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain };
+  return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain, ...(check.hint ? { hint: check.hint } : {}) };
 }
 
 const normalise = (v: unknown) => String(v).trim().toLowerCase();

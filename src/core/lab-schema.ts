@@ -11,7 +11,7 @@ export const PLACEHOLDERS = ['data', 'out', 'artifacts', 'run', 'lab', 'student'
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 const confValue = z.union([z.string(), z.number(), z.boolean()]);
-const sparkConf = z
+export const SparkConfSchema = z
   .record(z.string().regex(/^spark\.[A-Za-z0-9._-]+$/, 'Spark settings start with "spark."'), confValue)
   .describe('Spark settings passed as --conf key=value on both engines');
 
@@ -46,7 +46,7 @@ export const StepSchema = z
       .array(z.string())
       .default([])
       .describe('job arguments; may use {data} {out} {artifacts} {run} {lab} {student} {bucket}; s3:// URIs run against a local S3 emulator on the local engine'),
-    conf: sparkConf.default({}).describe('Spark settings for this step only, on top of the lab\'s'),
+    conf: SparkConfSchema.default({}).describe('Spark settings for this step only, on top of the lab\'s'),
     packages: z
       .array(z.string().regex(/^[^:\s]+:[^:\s]+:[^:\s]+$/, 'Maven coordinates group:artifact:version'))
       .default([])
@@ -86,6 +86,11 @@ export const CheckSchema = z
           'pending, not failed',
       ),
     explain: z.string().optional().describe('what a failure means, shown to the student'),
+    hint: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('for a lab with an exercise: the TODO this check depends on, shown when it fails (a pointer, not the answer)'),
   })
   .strict()
   .refine(
@@ -117,6 +122,38 @@ export const DataSchema = z
   })
   .strict();
 
+/** Where a lab's exercise files live, relative to the lab directory: labs/<id>/exercise/<file name>. */
+export const EXERCISE_DIR = 'exercise';
+/** The exercise's Spark settings file (a map of spark.* settings), in the exercise directory and the workspace. */
+export const EXERCISE_CONF_FILE = 'spark-conf.yaml';
+
+export const ExerciseSchema = z
+  .object({
+    asks: z.string().min(1).describe('what the student is asked to change, in a sentence or two (`labs show`, `labs exercise`)'),
+    files: z
+      .array(z.string().regex(/^spark-jobs\/.+\.(py|scala)$/, 'a .py or .scala file under spark-jobs/, e.g. spark-jobs/python/day2_joins.py'))
+      .default([])
+      .describe('the job files (reference solutions) the student rewrites; their starting versions are labs/<id>/exercise/<file name>'),
+    conf: z
+      .union([z.boolean(), stepName])
+      .default(false)
+      .describe(
+        `the student also writes Spark settings, in labs/<id>/exercise/${EXERCISE_CONF_FILE}: true, they replace the lab's ` +
+          'spark.conf in their runs; a step name, they replace that step\'s conf',
+      ),
+    steps: z
+      .array(stepName)
+      .min(1)
+      .optional()
+      .describe('the steps an exercise run runs (default: all); checks of the other steps are not graded'),
+    args: z
+      .record(stepName, z.array(z.string()))
+      .optional()
+      .describe('step name -> the args of that step in an exercise run (e.g. fewer timed runs: the student runs it often)'),
+  })
+  .strict();
+export type Exercise = z.infer<typeof ExerciseSchema>;
+
 export const LabSchema = z
   .object({
     $schema: z.string().optional(),
@@ -127,7 +164,7 @@ export const LabSchema = z
     topics: z.array(z.string().min(1)).min(1).describe('course-outline topics this lab teaches'),
     minutes: z.number().int().min(1).max(240).optional().describe('rough time a student needs'),
     spark: z
-      .object({ conf: sparkConf.default({}) })
+      .object({ conf: SparkConfSchema.default({}) })
       .strict()
       .default({ conf: {} }),
     cluster: ClusterNeedsSchema.default({
@@ -141,6 +178,7 @@ export const LabSchema = z
     data: z.array(DataSchema).default([]),
     steps: z.array(StepSchema).min(1),
     checks: z.array(CheckSchema).default([]),
+    exercise: ExerciseSchema.optional().describe('the student writes the change this lab teaches; its checks grade it'),
   })
   .strict();
 export type Lab = z.infer<typeof LabSchema>;

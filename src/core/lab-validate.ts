@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { InputError } from './errors.js';
 import { LabSchema, PLACEHOLDERS, type Lab, type Step } from './lab-schema.js';
 import { isScalaJob, SCALA_PROJECT } from './step-plan.js';
+import { exerciseProblem } from './exercise.js';
 
 /** What validation needs to know about the world, injected so this module stays pure. */
 export interface LabContext {
@@ -14,6 +15,8 @@ export interface LabContext {
   projectFileExists(relPath: string): boolean;
   /** true when a path relative to the lab directory exists */
   labFileExists(relPath: string): boolean;
+  /** text of a file relative to the lab directory (undefined when absent): the exercise's TODO check reads it */
+  readLabFile?(relPath: string): string | undefined;
 }
 
 /** `['steps', 1, 'job']` -> `steps[1].job`, the way the user would point at it in the file. */
@@ -116,4 +119,6 @@ function checkSemantics(lab: Lab, ctx: LabContext): void {
     if (!d.generated && !d.path) fail(ctx, `data[${i}]`, 'needs a path, or generated: true', 'ship the file in the lab directory or let the job generate it');
     if (d.path && !ctx.labFileExists(d.path)) fail(ctx, `data[${i}].path`, `${d.path} does not exist in the lab directory`);
   });
+  const problem = exerciseProblem(lab, { projectFileExists: ctx.projectFileExists, readLabFile: ctx.readLabFile ?? (() => undefined) });
+  if (problem) fail(ctx, problem[0], problem[1], 'write the exercise file (the reference with a TODO where the lesson\'s change goes), or fix exercise in lab.yaml');
 }

@@ -37,6 +37,8 @@ export interface RunRecord {
   checks?: CheckResult[] | undefined;
   /** where Spark's event logs go, for the History Server */
   eventLogDir?: string | undefined;
+  /** a run of the student's exercise files: their workspace (absent: the bundled reference solution ran) */
+  exercise?: string | undefined;
 }
 
 /** Live progress of a running step, read from Spark's REST API. */

@@ -89,6 +89,12 @@ export function RunProgress({ view }: { view: RunView }) {
           <Text key={r.name}>
             <Text color={r.passed ? 'green' : 'red'}>{r.passed ? '✓' : '✗'}</Text> {r.name}: {formatActual(r.actual)}{' '}
             <Text dimColor>(expected {r.expected})</Text>
+            {!r.passed && r.hint ? (
+              <Text>
+                {'\n    '}
+                <Text color="yellow">hint:</Text> {r.hint}
+              </Text>
+            ) : null}
           </Text>
         )}
       </Static>

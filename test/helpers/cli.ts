@@ -18,9 +18,10 @@ export function tempHome(prefix = 'labs-home-'): string {
 }
 
 /** Run the built `labs` binary as a user would (no TTY), with its own LABS_HOME unless the env gives one. */
-export function runLabs(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsBin): CliResult {
+export function runLabs(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsBin, cwd?: string): CliResult {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
+    cwd,
     env: { ...process.env, NO_COLOR: '1', LABS_UI_PORT: '0', ...env },
     timeout: 20 * 60_000,
   });
@@ -31,9 +32,10 @@ export function runLabs(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsB
  * The same without blocking the test worker: a lab runs for minutes, and a worker stuck in spawnSync that long
  * misses vitest's own RPC deadlines ("Timeout calling onTaskUpdate").
  */
-export function runLabsAsync(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsBin): Promise<CliResult> {
+export function runLabsAsync(args: string[], env: NodeJS.ProcessEnv = {}, bin = labsBin, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
       env: { ...process.env, NO_COLOR: '1', LABS_UI_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

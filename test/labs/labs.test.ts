@@ -3,8 +3,11 @@
  * One file, labs one after another: this 2-core machine runs one Spark application well, not several.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labIds } from '../../src/app/lab-catalog.js';
+import { labIds, loadLab } from '../../src/app/lab-catalog.js';
 import type { RunRecord } from '../../src/core/run-record.js';
 import { runLabsAsync as runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
@@ -37,6 +40,27 @@ describe.each(ids)('lab %s on local Spark', (id) => {
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout).checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
     expect(JSON.parse((await runLabs(['status', id, '--json'], env)).stdout).run.runId).toBe(run.runId);
+  });
+
+  // The run above is the reference solution (no workspace in that LABS_HOME). The exercise as a student gets it,
+  // untouched: it must run to the end and fail the checks of the lesson, each saying which TODO it depends on.
+  it.skipIf(!loadLab(id).exercise)('an untouched exercise runs, and fails the lesson\'s checks with their hints (exit 1)', async () => {
+    const h = tempHome();
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'labs-exercise-'));
+    const copied = await runLabs(['exercise', id, '--dir', cwd], { LABS_HOME: h });
+    expect(copied.code, copied.stderr).toBe(0);
+    const r = await runLabs(['start', id], { LABS_HOME: h });
+    expect(r.stderr).toContain(`exercise: running your files from ${cwd}`);
+    const run = JSON.parse((await runLabs(['status', id, '--json'], { LABS_HOME: h })).stdout).run as RunRecord;
+    expect(run.exercise).toBe(cwd);
+    const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
+    expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} of the exercise crashed:\n${r.stderr.slice(-3000)}`).toBeUndefined();
+    const failing = (run.checks ?? []).filter((c) => !c.passed);
+    expect(failing.length, 'the untouched exercise must fail the lesson\'s checks').toBeGreaterThan(0);
+    // every failure is the lesson's: a check that fails without a hint would fail for another reason
+    expect(failing.filter((c) => !c.hint).map((c) => c.name)).toEqual([]);
+    for (const c of failing) expect(r.stderr).toContain(`hint: ${c.hint}`);
+    expect(r.code).toBe(1);
   });
 });
 

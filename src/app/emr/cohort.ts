@@ -7,7 +7,7 @@ import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluste
 import { TAG, tagValue } from '../../core/emr-tags.js';
 import { isLabsError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
-import { evaluateChecks } from '../../core/checks.js';
+import { evaluateChecks, type CheckResult } from '../../core/checks.js';
 import { runPrefix, s3Uri } from '../../core/emr-layout.js';
 import type { RunRecord } from '../../core/run-record.js';
 import type { RosterEntry } from '../../core/roster.js';
@@ -170,6 +170,8 @@ export interface Grade {
   runId?: string | undefined;
   /** the run the instructor queued (`cohort run`), or the student's own latest run found in S3 */
   source?: 'cohort run' | 's3' | undefined;
+  /** the graded checks with their measured values (a run exists), for the grade sheet */
+  checks?: CheckResult[] | undefined;
 }
 
 function gradeOf(student: string, lab: Lab, run: Pick<RunRecord, 'state' | 'checks' | 'runId'>, source: Grade['source']): Grade {
@@ -184,6 +186,7 @@ function gradeOf(student: string, lab: Lab, run: Pick<RunRecord, 'state' | 'chec
     failing: checks.filter((c) => !c.passed || c.pending).map((c) => c.name),
     runId: run.runId,
     source,
+    checks,
   };
 }
 

@@ -17,6 +17,7 @@ interface CohortFlags {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
+  csv?: string;
 }
 
 const ACTIONS = ['up', 'status', 'run', 'grade', 'down'];
@@ -68,11 +69,13 @@ export function registerCohort(program: Command): void {
     .option('--dry-run', 'say what would happen; change nothing')
     .option('--yes', 'do not ask before creating or terminating clusters')
     .option('--json', 'print one JSON document')
+    .option('--csv <file>', 'grade: also write a grade sheet (student, lab, passed/failed/not run, each check\'s measured value)')
     .action(async (action: string, labId: string | undefined, flags: CohortFlags, cmd: Command) => {
       if (!ACTIONS.includes(action)) throw new InputError(`unknown cohort action "${action}"`, `use one of: ${ACTIONS.join(', ')}`);
       if (!flags.cohort) throw new InputError('--cohort is required', 'name the class, e.g. --cohort fall-27');
       if (!NAME.test(flags.cohort)) throw new InputError(`--cohort "${flags.cohort}" is not a valid name`, 'letters, digits, dot, dash, underscore (max 64)');
       const cohort = flags.cohort;
+      if (flags.csv !== undefined && action !== 'grade') throw new InputError('--csv is for cohort grade', `e.g. labs cohort grade <lab> --cohort ${cohort} --csv grades.csv`);
       const concurrency = concurrencyOf(flags.concurrency);
       if (action === 'up' && !flags.roster) throw new InputError('cohort up needs --roster', 'pass a CSV with a `student` column');
       if (action === 'run' && !labId) throw new InputError('cohort run needs a lab', 'e.g. labs cohort run day2-joins --cohort fall-27');
@@ -151,6 +154,7 @@ export function registerCohort(program: Command): void {
           engineFor: (student) => cohorts.studentEngine(config, student, engines),
           s3: { client: ctx.clients.s3, bucket: ctx.layout.bucket },
         });
+        if (flags.csv) await (await import('../grade-sheet-file.js')).writeGradeSheet(flags.csv, lab!, grades);
         if (flags.json) return printJson({ cohort, lab: lab!.id, grades });
         line(
           table([

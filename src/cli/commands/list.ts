@@ -14,7 +14,7 @@ export function registerList(program: Command): void {
       const { loadAllLabs } = await import('../../app/lab-catalog.js');
       const labs = loadAllLabs().filter((l) => day === undefined || l.day === day);
       if (opts.json) {
-        printJson({ labs: labs.map((l) => ({ id: l.id, day: l.day, title: l.title, topics: l.topics, steps: l.steps.length, checks: l.checks.length, minutes: l.minutes })) });
+        printJson({ labs: labs.map((l) => ({ id: l.id, day: l.day, title: l.title, topics: l.topics, steps: l.steps.length, checks: l.checks.length, minutes: l.minutes, exercise: Boolean(l.exercise) })) });
         return;
       }
       if (!labs.length) return line('no labs');

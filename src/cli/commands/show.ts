@@ -24,6 +24,11 @@ export function registerShow(program: Command): void {
         line(`\n${c.bold('Checks')}`);
         for (const ch of lab.checks) line(`  - ${ch.name}`);
       }
+      if (lab.exercise) {
+        line(`\n${c.bold('Exercise')}`);
+        line(`  ${lab.exercise.asks.trim()}`);
+        line(c.dim(`  \`labs exercise ${lab.id}\` copies it into a folder you edit; \`labs start ${lab.id}\` then grades your files`));
+      }
       const conf = Object.entries(lab.spark.conf);
       if (conf.length) {
         line(`\n${c.bold('Spark settings')}`);

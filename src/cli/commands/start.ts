@@ -13,6 +13,7 @@ interface StartFlags {
   json?: boolean;
   fleets?: boolean;
   wait?: boolean;
+  reference?: boolean;
 }
 
 export function registerStart(program: Command): void {
@@ -23,22 +24,34 @@ export function registerStart(program: Command): void {
     .option('--student <id>', 'student id (tags, S3 prefix); default from config')
     .option('--fleets', 'on EMR, use an instance-fleet cluster')
     .option('--no-wait', 'on EMR, submit the steps and return')
+    .option('--reference', 'run the bundled solution even when you have an exercise workspace for the lab')
     .option('--json', 'print the run record as one JSON document')
     .action(async (id: string, flags: StartFlags, cmd: Command) => {
       if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') {
         throw new InputError(`--target must be local or emr, not "${flags.target}"`);
       }
-      const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { startLab }, paths] = await Promise.all([
+      const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { startLab }, paths, { chooseExerciseRun }] = await Promise.all([
         import('../../app/lab-catalog.js'),
         import('../../app/config-store.js'),
         import('../../app/engines.js'),
         import('../../app/run-store.js'),
         import('../../app/start.js'),
         import('../../app/paths.js'),
+        import('../../app/exercise-choice.js'),
       ]);
-      const lab = loadLab(id);
+      const bundled = loadLab(id);
       const config = loadConfig({ target: flags.target as 'local' | 'emr' | undefined, student: flags.student });
-      const engine = createEngine(config, process.env, { fleets: flags.fleets, ...awsFlags(cmd) });
+      const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
+      let exercise;
+      try {
+        exercise = await chooseExerciseRun(bundled, { reference: flags.reference, config, signal, onProgress: (m) => process.stderr.write(`${m}\n`) });
+      } catch (e) {
+        dispose();
+        throw e;
+      }
+      const lab = exercise?.lab ?? bundled;
+      if (exercise) process.stderr.write(`exercise: running your files from ${exercise.workspace} (\`labs start ${id} --reference\` runs the solution)\n`);
+      const engine = createEngine(config, process.env, { fleets: flags.fleets, ...awsFlags(cmd), jobFiles: exercise?.jobFiles });
 
       const live = !flags.json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb';
       let onEvent: (e: RunEvent) => void = () => {};
@@ -49,10 +62,9 @@ export function registerStart(program: Command): void {
       } else if (!flags.json) {
         onEvent = (await import('../reporters/plain.js')).plainReporter();
       }
-      const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
       let run;
       try {
-        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait });
+        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait, exercise: exercise?.workspace });
       } finally {
         dispose();
         await finish();

@@ -21,7 +21,7 @@ export function stepEndLines(step: StepRecord): string[] {
 export function checkLine(r: CheckResult): string {
   if (r.pending) return `${c.yellow('?')} ${r.name}: ${c.dim(String(r.actual))}`;
   const mark = r.passed ? c.green('✓') : c.red('✗');
-  return `${mark} ${r.name}: ${formatActual(r.actual)} ${c.dim(`(expected ${r.expected})`)}${!r.passed && r.explain ? `\n    ${r.explain}` : ''}`;
+  return `${mark} ${r.name}: ${formatActual(r.actual)} ${c.dim(`(expected ${r.expected})`)}${!r.passed && r.explain ? `\n    ${r.explain}` : ''}${!r.passed && r.hint ? `\n    ${c.yellow('hint:')} ${r.hint}` : ''}`;
 }
 
 export function summaryLine(run: RunRecord): string {

@@ -12,7 +12,8 @@ import type { AwsClients, AwsOptions } from '../../aws/clients.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
-import { isScalaJob } from '../../core/step-plan.js';
+import { isScalaJob, SCALA_JAR } from '../../core/step-plan.js';
+import type { JobFiles } from '../../core/exercise.js';
 import type { Engine, RunContext } from '../engine.js';
 import { ensureScalaJar } from '../scala-build.js';
 import { ensureCluster } from './cluster.js';
@@ -53,6 +54,8 @@ export interface EmrEngineOptions {
   sleep?: (ms: number) => Promise<void>;
   /** pauses before looking for a cluster whose RunJobFlow response was lost */
   lookupDelaysMs?: number[];
+  /** the files actually used for some of the lab's job paths (a student's exercise); absent: the bundled ones */
+  jobFiles?: JobFiles;
 }
 
 interface LabOnCluster {
@@ -124,7 +127,7 @@ export class EmrEngine implements Engine {
    * credentials (STS), region and the student's bucket; the cluster waits for the first step (it depends on the lab).
    */
   async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
-    if (lab?.steps.some(isScalaJob)) {
+    if (lab?.steps.some(isScalaJob) && !this.opts.jobFiles?.[SCALA_JAR]) {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress: (message) => onEvent({ type: 'setup', message }), signal, env: this.opts.aws?.env });
     }
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
@@ -141,7 +144,7 @@ export class EmrEngine implements Engine {
   }
 
   stepArgv(run: RunContext, step: Step): string[] {
-    return emrSubmitArgv({ lab: run.lab, layout: this.context.layout, runId: run.runId, artifactSha: artifactShas(run.lab, this.opts.projectRoot) }, step);
+    return emrSubmitArgv({ lab: run.lab, layout: this.context.layout, runId: run.runId, artifactSha: artifactShas(run.lab, this.opts.projectRoot, undefined, this.opts.jobFiles) }, step);
   }
 
   /** Cluster there (ready, unless the steps are only queued), Glue database there, artifacts uploaded: once per lab. */
@@ -152,8 +155,8 @@ export class EmrEngine implements Engine {
   private async setUpLab(lab: Lab, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<LabOnCluster> {
     const ctx = this.context;
     const say = (message: string) => onEvent({ type: 'setup', message });
-    const shas = artifactShas(lab, this.opts.projectRoot);
-    const uploads = labUploads(lab, this.opts.projectRoot, ctx.layout, shas);
+    const shas = artifactShas(lab, this.opts.projectRoot, undefined, this.opts.jobFiles);
+    const uploads = labUploads(lab, this.opts.projectRoot, ctx.layout, shas, this.opts.jobFiles);
     const sent = await Promise.all(uploads.map((u) => uploadIfChanged(ctx.clients.s3, u)));
     const n = sent.filter((s) => s === 'uploaded').length;
     say(`artifacts: ${n} uploaded, ${uploads.length - n} unchanged`);

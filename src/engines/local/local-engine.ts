@@ -5,7 +5,8 @@ import { diagnose } from '../../core/diagnose.js';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab-schema.js';
 import type { RunListener, StepRecord } from '../../core/run-record.js';
-import { isScalaJob, sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
+import { isScalaJob, SCALA_JAR, sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
+import type { JobFiles } from '../../core/exercise.js';
 import type { Engine, RunContext } from '../engine.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
@@ -22,6 +23,8 @@ export interface LocalEngineOptions {
   runsDir: string;
   eventLogDir: string;
   env?: NodeJS.ProcessEnv;
+  /** the files actually used for some of the lab's job paths (a student's exercise); absent: the bundled ones */
+  jobFiles?: JobFiles;
 }
 
 export const requirementsFile = (projectRoot: string) => path.join(projectRoot, 'spark-jobs', 'python', 'requirements.txt');
@@ -48,7 +51,7 @@ export class LocalEngine implements Engine {
     const env = venvFor(this.opts.cacheDir, reqs, this.opts.config.local.python);
     const onProgress = (message: string) => onEvent({ type: 'setup', message });
     this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, onProgress, signal);
-    if (!lab || lab.steps.some(isScalaJob)) {
+    if (!lab || (lab.steps.some(isScalaJob) && !this.opts.jobFiles?.[SCALA_JAR])) {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress, signal, env: this.env });
     }
   }
@@ -79,7 +82,7 @@ export class LocalEngine implements Engine {
     const argv = sparkSubmitArgv(run.lab, step, {
       target: 'local',
       master: this.opts.config.local.master,
-      artifact: (rel) => path.join(this.opts.projectRoot, rel),
+      artifact: (rel) => this.opts.jobFiles?.[rel] ?? path.join(this.opts.projectRoot, rel),
       placeholders: {
         data: this.dataDir(run.lab),
         artifacts: path.join(this.opts.projectRoot, 'spark-jobs'),
