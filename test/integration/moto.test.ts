@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, destroyClients, type AwsClients } from '../../src/aws/clients.js';
 import { latestClusterMetrics } from '../../src/aws/cloudwatch.js';
@@ -131,3 +133,52 @@ describe('labs start --target emr --no-wait, through the built CLI against moto'
   });
 });
 
+
+describe('exercises on EMR, through the built CLI against moto', () => {
+  it("labs start --target emr uploads the student's file (content-addressed) instead of the lab's", async () => {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: 'labs-exercise' }));
+    const env = { ...moto.env, AWS_PROFILE: '', LABS_HOME: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')), LABS_BUCKET: 'labs-exercise', LABS_STUDENT: 'eve' };
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'labs-ws-'));
+    expect(runLabs(['exercise', 'day2-joins', '--dir', ws], env).code).toBe(0);
+    const mine = readFileSync(path.join(ws, 'day2_joins.py'));
+    const start = runLabs(['start', 'day2-joins', '--target', 'emr', '--no-wait'], env);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stderr).toContain(`exercise: running your files from ${ws}`);
+    const sha = createHash('sha256').update(mine).digest('hex').slice(0, 12);
+    const key = `eve/artifacts/${sha}/spark-jobs/python/day2_joins.py`;
+    expect(await getObjectText(clients.s3, 'labs-exercise', key)).toBe(mine.toString('utf8'));
+    const status = JSON.parse(runLabs(['status', 'day2-joins', '--json'], env).stdout);
+    expect(status.run.exercise).toBe(ws);
+    expect(status.run.steps[0].argv).toContain(`s3://labs-exercise/${key}`);
+  });
+
+  it('labs cohort grade --csv writes the grade sheet: passed / failed / not run, with the measured values', async () => {
+    await clients.s3.send(new CreateBucketCommand({ Bucket: 'labs-grades' }));
+    const result = (broadcast: string, shuffles: number, ratio: number) => ({
+      strategies: { broadcast: { join_node: broadcast, shuffles }, sort_merge: { join_node: 'SortMergeJoin' }, shuffle_hash: { join_node: 'ShuffledHashJoin' } },
+      results_agree: true,
+      ratios: { smj_over_broadcast: ratio },
+      auto: { default_threshold: { join_node: 'BroadcastHashJoin' }, threshold_disabled: { join_node: 'SortMergeJoin' } },
+    });
+    // ana solved the exercise, bo ran it untouched; cy never ran it (their runs, as labs start --target emr leaves them)
+    for (const [student, doc] of [['ana', result('BroadcastHashJoin', 1, 3.4)], ['bo', result('SortMergeJoin', 3, 1.09)]] as const) {
+      await clients.s3.send(new PutObjectCommand({ Bucket: 'labs-grades', Key: `${student}/runs/day2-joins/20270101-100000-abcd/joins/result.json`, Body: JSON.stringify(doc) }));
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'labs-grade-'));
+    writeFileSync(path.join(dir, 'roster.csv'), 'student\nana\nbo\ncy\n');
+    const sheet = path.join(dir, 'grades.csv');
+    const env = { ...moto.env, AWS_PROFILE: '', LABS_HOME: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')), LABS_BUCKET: 'labs-grades' };
+    const r = runLabs(['cohort', 'grade', 'day2-joins', '--cohort', 'fall-27', '--roster', path.join(dir, 'roster.csv'), '--csv', sheet], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`grade sheet: ${sheet} (3 students)`);
+    const rows = parse(readFileSync(sheet, 'utf8')) as string[][];
+    expect(rows[0]!.slice(0, 5)).toEqual(['student', 'lab', 'result', 'checks passed', 'run']);
+    const col = rows[0]!.indexOf('the broadcast join is at least 2x faster than the sort-merge join');
+    expect(rows.slice(1).map((row) => [row[0], row[2], row[3], row[col]])).toEqual([
+      ['ana', 'passed', '8/8', 'pass: 3.4'],
+      ['bo', 'failed', '5/8', 'fail: 1.09'],
+      ['cy', 'not run', '0/8', ''],
+    ]);
+    expect(runLabs(['cohort', 'status', '--cohort', 'fall-27', '--csv', sheet], env).code).toBe(2);
+  });
+});
