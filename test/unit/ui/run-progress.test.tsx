@@ -58,4 +58,20 @@ describe('RunProgress', () => {
     expect(frame).toContain('at job.py:4 in transform');
     expect(frame).toContain('✗ ratio: 1.2 (expected >= 2)');
   });
+
+  it("shows a failing check's hint (an exercise's TODO), and no hint for a passing one", () => {
+    const view = viewAfter([
+      { type: 'run-start', run },
+      {
+        type: 'checks',
+        results: [
+          { name: 'broadcast', step: 'joins', path: 'n', passed: false, actual: 'SortMergeJoin', expected: '= "BroadcastHashJoin"', hint: 'TODO 1 in day2_joins.py: the hint' },
+          { name: 'agree', step: 'joins', path: 'a', passed: true, actual: true, expected: '= true', hint: 'TODO 2 in day2_joins.py: unseen' },
+        ],
+      },
+    ]);
+    const frame = render(<RunProgress view={view} />).lastFrame()!;
+    expect(frame).toMatch(/✗ broadcast: SortMergeJoin \(expected = "BroadcastHashJoin"\)\n {4}hint: TODO 1 in day2_joins\.py: the hint/);
+    expect(frame).not.toContain('unseen');
+  });
 });
