@@ -38,3 +38,34 @@ export function bucketMinimumSeconds(bucket: Bucket, calls: number): number {
 
 /** Operation names as the SDK's commands carry them: RunJobFlowCommand -> RunJobFlow. */
 export const operationOf = (commandName: string): string => commandName.replace(/Command$/, '');
+
+/**
+ * The shortest interval between refreshes at which `perRefresh` calls (by operation) stay within the buckets'
+ * refill, and the bucket that sets it (`account` for all EMR calls together). Bursts are not counted on: a screen
+ * left open for hours must live on the refill alone.
+ */
+export function sustainableInterval(quotas: Readonly<Record<string, Bucket>>, perRefresh: Readonly<Record<string, number>>): { seconds: number; operation?: string | undefined } {
+  let seconds = 0;
+  let operation: string | undefined;
+  let total = 0;
+  for (const [op, n] of Object.entries(perRefresh)) {
+    total += n;
+    const b = quotas[op];
+    if (b && n / b.perSecond > seconds) {
+      seconds = n / b.perSecond;
+      operation = op;
+    }
+  }
+  const account = quotas[ACCOUNT_BUCKET];
+  if (account && total / account.perSecond > seconds) {
+    seconds = total / account.perSecond;
+    operation = ACCOUNT_BUCKET;
+  }
+  return { seconds: Math.ceil(seconds), operation };
+}
+
+/** How many calls of an operation one refresh every `seconds` may make and stay within its bucket's refill (>= 1). */
+export function callsPerInterval(quotas: Readonly<Record<string, Bucket>>, operation: string, seconds: number): number {
+  const b = quotas[operation] ?? quotas[ACCOUNT_BUCKET];
+  return Math.max(1, Math.floor((b?.perSecond ?? 1) * seconds));
+}
