@@ -150,18 +150,18 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
     // Tagged but not active: ended; read its end once. Active but not in the index: the index lags behind a new
     // cluster (and emulators have no EMR in theirs); read its tags once.
     const taggedIds = tagged.map((r) => clusterIdFromArn(r.arn)).filter((id): id is string => id !== undefined);
-    // A Name of ours says whose cluster it is (core/emr-cluster-name.ts): shown at once, without a DescribeCluster; a
-    // Name that proves the cluster is not ours is not described at all.
+    // A Name of ours says whose cluster it is (core/emr-cluster-name.ts): shown at once, without a DescribeCluster.
     for (const c of active) {
       const named = parseClusterName(c.Name);
       if (!tagsOf.has(c.Id!) && named) tagsOf.set(c.Id!, { [TAG.course]: named.course, [TAG.student]: named.student, ...(named.cohort ? { [TAG.cohort]: named.cohort } : {}), ...(named.lab ? { [TAG.lab]: named.lab } : {}) });
     }
+    const newestFirst = (a: ClusterSummary, b: ClusterSummary) => (ms(b.Status?.Timeline?.CreationDateTime) ?? 0) - (ms(a.Status?.Timeline?.CreationDateTime) ?? 0);
+    const unknown = active.filter((c) => !tagsOf.has(c.Id!));
     const toDescribe = [
       ...taggedIds.filter((id) => !activeById.has(id) && !ended.has(id)),
-      ...active
-        .filter((c) => !tagsOf.has(c.Id!) && nameMayMatch(c.Name, wanted))
-        .sort((a, b) => (ms(b.Status?.Timeline?.CreationDateTime) ?? 0) - (ms(a.Status?.Timeline?.CreationDateTime) ?? 0))
-        .map((c) => c.Id!),
+      // candidates by Name first; other Names (a cluster tagged by hand, or by another tool) when the budget is left
+      ...unknown.filter((c) => nameMayMatch(c.Name, wanted)).sort(newestFirst).map((c) => c.Id!),
+      ...unknown.filter((c) => !nameMayMatch(c.Name, wanted)).sort(newestFirst).map((c) => c.Id!),
     ].slice(0, Math.max(0, Math.min(left, allowed('DescribeCluster'))));
     left -= toDescribe.length;
     for (const c of await Promise.all(toDescribe.map((id) => describeCluster(emr, id)))) {

@@ -90,7 +90,10 @@ export function planCohort(config: Config, roster: readonly RosterEntry[], o: { 
     student,
     runJobFlow: planCluster({ config, student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, student, shape), now: o.now, bucket: o.bucket }),
   }));
-  return { requests, hourlyUsd: classHourlyUsd(config, roster.length) };
+  const hourlyUsd = classHourlyUsd(config, roster.length);
+  // a dry run refuses what the real one would (it cannot see live clusters: the roster alone is counted)
+  checkCohortGuardrails(config, { cohort: o.cohort, clusters: requests.length, hourlyUsd });
+  return { requests, hourlyUsd };
 }
 
 /** Estimated USD per hour of `students` clusters of a profile (the base clusters: small) while up; undefined if unpriced. */
