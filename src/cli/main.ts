@@ -18,6 +18,7 @@ import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
 import { registerUi } from './commands/ui.js';
+import { dropOutputOnClosedPipe } from './closed-pipe.js';
 
 export const VERSION = '0.1.0';
 
@@ -44,6 +45,8 @@ export function buildProgram(): Command {
 
 /** The single exit point: every error becomes a one-line message, a hint and the documented exit code. */
 export async function main(argv: string[]): Promise<void> {
+  dropOutputOnClosedPipe(process.stdout);
+  dropOutputOnClosedPipe(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
