@@ -19,6 +19,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
 import { registerUi } from './commands/ui.js';
 import { dropOutputOnClosedPipe } from './closed-pipe.js';
+import { checkStateBeforeCommand } from './state-check.js';
 
 export const VERSION = '0.1.0';
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());
+  program.hook('preAction', checkStateBeforeCommand);
   return program;
 }
 
