@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from './errors.js';
+import { STUDENT_ID_PATTERN, STUDENT_ID_RULE } from './student-id.js';
 
 /** One cluster size: instance types (the first is used by instance groups; fleets may use all), counts, EBS. */
 const instanceTypes = z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'an EC2 instance type, e.g. m5.xlarge')).min(1).max(30);
@@ -22,7 +23,7 @@ export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
 export const ConfigSchema = z
   .object({
     target: z.enum(['local', 'emr']),
-    student: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore (max 64)'),
+    student: z.string().regex(STUDENT_ID_PATTERN, STUDENT_ID_RULE),
     course: z.string().min(1),
     local: z
       .object({

@@ -1,4 +1,5 @@
 import { CREATED_BY, TAG } from './emr-tags.js';
+import { glueDatabaseName } from './student-id.js';
 
 /**
  * Every AWS operation the tool calls (service/Operation, botocore's names) and the IAM action it needs.
@@ -147,7 +148,7 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
       Sid: 'GlueDatabase',
       Effect: 'Allow',
       Action: actions('glue/GetDatabase', 'glue/CreateDatabase'),
-      Resource: [`arn:${p}:glue:*:*:catalog`, `arn:${p}:glue:*:*:database/${o.role === 'student' ? `labs_${o.student.toLowerCase().replace(/[^a-z0-9_]/g, '_')}` : 'labs_*'}`],
+      Resource: [`arn:${p}:glue:*:*:catalog`, `arn:${p}:glue:*:*:database/${o.role === 'student' ? glueDatabaseName(o.student) : 'labs_*'}`],
     },
   ];
   return { Version: '2012-10-17', Statement: statements };
