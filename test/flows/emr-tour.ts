@@ -76,6 +76,9 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   const broken = new FakeAws();
   broken.mock.stubs.s3.on(PutBucketPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
   await ensureBucket(broken.clients.s3, 'b-broken', 'eu-west-1').catch(() => undefined);
+  // A course bucket made outside the tool (emr.bucket): checked for Block Public Access and default encryption.
+  broken.buckets.add('course-bucket');
+  await ensureBucket(broken.clients.s3, 'course-bucket', 'eu-west-1', undefined, () => {});
   broken.throttle.set('UploadPart', 100);
   await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
 

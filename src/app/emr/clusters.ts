@@ -40,7 +40,7 @@ export function viewOf(c: Cluster): ClusterView {
 
 export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
   // The cluster's LogUri is in the student's bucket: it must exist before EMR writes there.
-  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account);
+  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account, config.emr.bucket ? (p) => o.onMessage(`warning: ${p}`) : undefined);
   const { cluster, created } = await ensureCluster(ctx, { config, student: ctx.layout.student, fleets: o.fleets, now: o.now, wait: o.wait, onMessage: o.onMessage });
   return { cluster: viewOf(cluster), created };
 }

@@ -132,7 +132,7 @@ export class EmrEngine implements Engine {
     const { bucket } = this.ctx.layout;
     // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
     const owner = this.opts.config.emr.bucket ? undefined : this.ctx.account;
-    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, owner);
+    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, owner, this.opts.config.emr.bucket ? (problem) => onEvent({ type: 'setup', message: `warning: ${problem}` }) : undefined);
     onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
   }
 
