@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { REGION_PATTERN } from './aws-input.js';
+import { ENV_KEYS } from './config-env.js';
 import { InputError } from './errors.js';
 import { STUDENT_ID_PATTERN, STUDENT_ID_RULE } from './student-id.js';
 
@@ -35,7 +37,7 @@ export const ConfigSchema = z
       .strict(),
     emr: z
       .object({
-        region: z.string().optional(),
+        region: z.string().regex(REGION_PATTERN, 'an AWS region name, e.g. eu-west-1').optional(),
         releaseLabel: z.string().regex(/^emr-\d+\.\d+\.\d+$/),
         idleTimeoutSeconds: z.number().int().min(60).max(604800).describe('AutoTerminationPolicy.IdleTimeout of every cluster'),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
@@ -117,19 +119,6 @@ export function mergeConfig(layers: readonly NamedLayer[]): Config {
   }
   return ConfigSchema.parse(merged);
 }
-
-/** The LABS_* environment variables a user may set, mapped to config keys. */
-const ENV_KEYS: Record<string, string> = {
-  LABS_TARGET: 'target',
-  LABS_STUDENT: 'student',
-  LABS_COURSE: 'course',
-  LABS_UI_PORT: 'local.uiPort',
-  LABS_SPARK_MASTER: 'local.master',
-  LABS_PYTHON: 'local.python',
-  LABS_EMR_RELEASE: 'emr.releaseLabel',
-  LABS_BUCKET: 'emr.bucket',
-  LABS_SUBNETS: 'emr.subnetIds',
-};
 
 export function setPath(target: Record<string, unknown>, dotted: string, raw: string): void {
   const parts = dotted.split('.');

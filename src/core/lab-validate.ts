@@ -45,7 +45,14 @@ export function parseLab(text: string, ctx: LabContext): Lab {
     const at = pos ? `line ${pos.line}, column ${pos.col}` : 'YAML';
     fail(ctx, at, (yamlError.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+:?$/, ''), 'fix the YAML syntax (indentation, quotes, colons)');
   }
-  const parsed = LabSchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    // maxAliasCount: an alias bomb (aliases of aliases, "billion laughs") is refused instead of expanded.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    fail(ctx, 'YAML', (e as Error).message.split('\n')[0] ?? 'invalid YAML', 'remove the anchors and aliases (&x / *x) that expand the file');
+  }
+  const parsed = LabSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     fail(ctx, formatPath(issue.path), describeIssue(issue));
