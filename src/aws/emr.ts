@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-emr';
 import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
 import { EnvironmentError } from '../core/errors.js';
-import { aws, toLabsError } from './errors.js';
+import { aws, errorName, toLabsError } from './errors.js';
 
 export const ACTIVE_STATES: ClusterState[] = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'];
 
@@ -83,6 +83,8 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
   try {
     clusterId = (await emr.send(new RunJobFlowCommand(input))).JobFlowId;
   } catch (e) {
+    // Ctrl-C before RunJobFlow was sent (abort-boundary.ts): nothing was made, nothing to look up.
+    if (errorName(e) === 'AbortError') throw toLabsError(e, 'create the EMR cluster');
     for (const delay of o.lookupDelaysMs ?? [2000, 5000, 10000]) {
       await sleep(delay);
       const created = await byKey().catch(() => []);
@@ -150,6 +152,8 @@ function waiterConfig(emr: EMRClient, o: WaitOptions, pick: (out: unknown) => st
 /** Wait until the cluster takes steps (WAITING or RUNNING); returns the cluster either way so callers can explain. */
 export async function waitForClusterReady(emr: EMRClient, clusterId: string, o: WaitOptions): Promise<Cluster> {
   try {
+    // Aborted before the wait began: the waiter would poll once and might even succeed.
+    o.abortSignal?.throwIfAborted();
     await waitUntilClusterRunning(
       waiterConfig(emr, o, (out) => (out as { Cluster?: Cluster }).Cluster?.Status?.State),
       { ClusterId: clusterId },
@@ -167,6 +171,7 @@ export async function waitForClusterReady(emr: EMRClient, clusterId: string, o: 
 /** Wait for a step to end (COMPLETED, FAILED or CANCELLED) and return it as EMR last described it. */
 export async function waitForStep(emr: EMRClient, clusterId: string, stepId: string, o: WaitOptions): Promise<Step> {
   try {
+    o.abortSignal?.throwIfAborted();
     await waitUntilStepComplete(waiterConfig(emr, o, (out) => (out as { Step?: Step }).Step?.Status?.State), { ClusterId: clusterId, StepId: stepId });
   } catch (e) {
     const name = (e as Error).name;

@@ -1,3 +1,5 @@
+import { InterruptedError } from '../core/errors.js';
+
 /**
  * Ctrl-C handling for long commands: the first Ctrl-C aborts the signal (the engine stops Spark cleanly and the
  * command reports it); a second one exits at once.
@@ -18,4 +20,13 @@ export function interruptSignal(onFirst: () => void): { signal: AbortSignal; dis
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** `labs cluster up` stopped by Ctrl-C: what may exist, and how to find or end it. Other errors pass through. */
+export function interruptedClusterUp(e: unknown, student: string): unknown {
+  if (!(e instanceof InterruptedError)) return e;
+  return new InterruptedError(
+    `${e.message}; a cluster already requested keeps starting, tagged labs:student=${student}`,
+    '`labs cluster status` finds it, `labs cluster down` ends it, `labs cluster up` again waits for it (it is reused, not duplicated)',
+  );
 }

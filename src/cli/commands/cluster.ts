@@ -4,7 +4,8 @@ import type { ClusterView } from '../../app/emr/clusters.js';
 import { awsFlags } from '../aws-flags.js';
 import { assertCanConfirm, confirm } from '../confirm.js';
 import { c, line, printJson, table } from '../output.js';
-import { interruptSignal } from '../signals.js';
+import { stopAtNextCall } from '../../aws/abort-boundary.js';
+import { interruptedClusterUp, interruptSignal } from '../signals.js';
 
 interface ClusterFlags {
   fleets?: boolean;
@@ -51,11 +52,14 @@ export function registerCluster(program: Command): void {
           return flags.json ? printJson({ terminated: ids }) : line(`terminating ${ids.join(', ')}`);
         }
         const say = (m: string) => process.stderr.write(`${m}\n`);
-        const { signal, dispose } = interruptSignal(() => say('\nstopped waiting; the cluster keeps starting (`labs cluster down` ends it)'));
+        const { signal, dispose } = interruptSignal(() => say('\nstopping at the next AWS call (Ctrl-C again to force)'));
+        stopAtNextCall(ctx.clients, signal);
         try {
           const up = await clusters.clusterUp(ctx, config, { fleets: Boolean(flags.fleets), now: new Date(), wait: { maxWaitTime: 45 * 60, minDelay: 30, maxDelay: 60, abortSignal: signal }, onMessage: say });
           if (flags.json) printJson(up);
           else line(`${up.cluster.id} ${up.cluster.state}${up.created ? ' (new)' : ''}`);
+        } catch (e) {
+          throw interruptedClusterUp(e, ctx.layout.student);
         } finally {
           dispose();
         }
