@@ -19,6 +19,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
 import { registerUi } from './commands/ui.js';
 import { dropOutputOnClosedPipe } from './closed-pipe.js';
+import { installDefaultInterrupt } from './signals.js';
 import { checkStateBeforeCommand } from './state-check.js';
 
 export const VERSION = '0.1.0';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   dropOutputOnClosedPipe(process.stdout);
   dropOutputOnClosedPipe(process.stderr);
+  installDefaultInterrupt();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

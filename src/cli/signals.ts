@@ -30,3 +30,17 @@ export function interruptedClusterUp(e: unknown, student: string): unknown {
     '`labs cluster status` finds it, `labs cluster down` ends it, `labs cluster up` again waits for it (it is reused, not duplicated)',
   );
 }
+
+/**
+ * Ctrl-C in a command that has no handler of its own (interruptSignal above): one line and exit 130, instead of
+ * Node's silent death. Such commands make at most one change per AWS call, each tagged, so nothing is half-made.
+ */
+export function installDefaultInterrupt(): void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return; // the command's own handler decides
+    process.stderr.write('\ninterrupted (Ctrl-C); anything already created on AWS is tagged with your student id: `labs cluster status` finds it\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

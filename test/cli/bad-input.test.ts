@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labsBin, runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
@@ -162,4 +163,29 @@ describe('Ctrl-C during labs cluster up (moto)', () => {
     expect(after).toHaveLength(1);
     if (live.length) expect(JSON.parse(again.stdout).created).toBe(false);
   }, 120_000);
+});
+
+describe('Ctrl-C in a command without a handler of its own', () => {
+  it('labs cluster status waiting on AWS: one line, exit 130, at once', async () => {
+    // an endpoint that accepts and never answers: the command is stuck in its first AWS call
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const child = spawnLabs(['cluster', 'status'], { ...unreachable, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, LABS_HOME: tempHome() });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      const until = Date.now() + 20_000;
+      while (!sockets.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(sockets.length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exit).toBe(130);
+      expect(stderr.trim()).toBe('interrupted (Ctrl-C); anything already created on AWS is tagged with your student id: `labs cluster status` finds it');
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
+  });
 });
