@@ -99,8 +99,9 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
 }
 
 /** Queue steps on a cluster in one call (EMR runs them in this order); their ids, in the same order. */
-export async function addSteps(emr: EMRClient, clusterId: string, steps: StepConfig[]): Promise<string[]> {
-  const out = await aws(`add steps to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: steps })));
+/** `executionRoleArn`: the runtime role every step of this call runs as (core/runtime-role.ts). */
+export async function addSteps(emr: EMRClient, clusterId: string, steps: StepConfig[], executionRoleArn?: string): Promise<string[]> {
+  const out = await aws(`add steps to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: steps, ...(executionRoleArn ? { ExecutionRoleArn: executionRoleArn } : {}) })));
   const ids = out.StepIds ?? [];
   if (ids.length !== steps.length) throw new EnvironmentError(`EMR accepted ${steps.length} steps but returned ${ids.length} step ids (cluster ${clusterId})`, '`labs status` shows what was queued');
   return ids;

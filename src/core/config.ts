@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REGION_PATTERN } from './aws-input.js';
+import { checkRuntimeRoleConfig, RUNTIME_ROLE_TEMPLATE } from './runtime-role.js';
 import { ENV_KEYS } from './config-env.js';
 import { InputError } from './errors.js';
 import { STUDENT_ID_PATTERN, STUDENT_ID_RULE } from './student-id.js';
@@ -46,6 +47,7 @@ export const ConfigSchema = z
         instanceProfile: z.string().min(1),
         logUri: z.string().regex(/^s3n?:\/\/[^/]+/, 'an s3:// URI').optional().describe('default: s3://<bucket>/<student>/logs/'),
         securityConfiguration: z.string().min(1).optional(),
+        runtimeRole: z.string().regex(RUNTIME_ROLE_TEMPLATE, 'an IAM role name with {student} in it, e.g. emr-labs-step-{student}').optional().describe('EMR runtime roles: each student\'s steps run as this role (needs emr.securityConfiguration)'),
         spotTimeoutMinutes: z.number().int().min(5).max(1440).describe('fleets: wait this long for Spot, then switch to on-demand'),
         maxLifetimeHours: z.number().int().min(1).max(168).describe('expires-at tag: `labs gc` terminates clusters past it'),
         logWaitSeconds: z.number().int().min(0).max(900).describe('how long to wait for a failed step\'s log to reach S3'),
@@ -117,7 +119,9 @@ export function mergeConfig(layers: readonly NamedLayer[]): Config {
       throw new InputError(`${layer.source}: ${key ? `${key}: ` : ''}${what}`, 'fix the value or remove it; `labs config get` lists the settings');
     }
   }
-  return ConfigSchema.parse(merged);
+  const config = ConfigSchema.parse(merged);
+  checkRuntimeRoleConfig(config);
+  return config;
 }
 
 export function setPath(target: Record<string, unknown>, dotted: string, raw: string): void {
@@ -154,7 +158,7 @@ export function configKeys(): string[] {
     }
   };
   walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
-  for (const k of ['emr.region', 'emr.bucket', 'emr.logUri', 'emr.securityConfiguration']) if (!keys.includes(k)) keys.push(k);
+  for (const k of ['emr.region', 'emr.bucket', 'emr.logUri', 'emr.securityConfiguration', 'emr.runtimeRole']) if (!keys.includes(k)) keys.push(k);
   return keys.sort();
 }
 

@@ -1,4 +1,5 @@
 import { CREATED_BY, TAG } from './emr-tags.js';
+import { runtimeRoleName } from './runtime-role.js';
 import { glueDatabaseName } from './student-id.js';
 
 /**
@@ -59,6 +60,8 @@ export interface PolicyOptions {
   bucket: string;
   serviceRole: string;
   instanceProfile: string;
+  /** emr.runtimeRole (a name with {student}): steps must run as the student's runtime role */
+  runtimeRole?: string | undefined;
   partition?: string;
 }
 
@@ -90,6 +93,8 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
   const cluster = `arn:${p}:elasticmapreduce:*:*:cluster/*`;
   const bucketArn = `arn:${p}:s3:::${o.bucket}`;
   const objects = student ? `${bucketArn}/${o.student}/*` : `${bucketArn}/*`;
+  // the student's own runtime role; the instructor's policy covers every student's (the template's {student} as *)
+  const runtimeRoleArn = o.runtimeRole ? `arn:${p}:iam::*:role/${student ? runtimeRoleName(o.runtimeRole, o.student) : o.runtimeRole.replaceAll('{student}', '*')}` : undefined;
   const bucketSetup = ['s3/CreateBucket', 's3/DeleteBucket', 's3/PutPublicAccessBlock', 's3/PutBucketEncryption', 's3/PutBucketPolicy'];
   const statements: Statement[] = [
     { Sid: 'Identity', Effect: 'Allow', Action: actions('sts/GetCallerIdentity'), Resource: '*' },
@@ -128,7 +133,8 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
       Effect: 'Allow',
       Action: actions(
         'emr/DescribeCluster',
-        'emr/AddJobFlowSteps',
+        // with runtime roles, steps are added only as the student's own role (RuntimeRoleSteps below)
+        ...(o.runtimeRole ? [] : ['emr/AddJobFlowSteps']),
         'emr/DescribeStep',
         'emr/ListSteps',
         'emr/CancelSteps',
@@ -145,11 +151,22 @@ export function iamPolicy(o: PolicyOptions): Record<string, unknown> {
       Resource: cluster,
       Condition: { StringEquals: scope },
     },
+    ...(runtimeRoleArn
+      ? [
+          {
+            Sid: 'RuntimeRoleSteps',
+            Effect: 'Allow' as const,
+            Action: actions('emr/AddJobFlowSteps'),
+            Resource: cluster,
+            Condition: { StringEquals: scope, ArnLike: { 'elasticmapreduce:ExecutionRoleArn': runtimeRoleArn } },
+          },
+        ]
+      : []),
     {
       Sid: 'PassEmrRoles',
       Effect: 'Allow',
       Action: ['iam:PassRole'],
-      Resource: [`arn:${p}:iam::*:role/${o.serviceRole}`, `arn:${p}:iam::*:role/${o.instanceProfile}`],
+      Resource: [`arn:${p}:iam::*:role/${o.serviceRole}`, `arn:${p}:iam::*:role/${o.instanceProfile}`, ...(runtimeRoleArn ? [runtimeRoleArn] : [])],
       Condition: { StringEquals: { 'iam:PassedToService': ['elasticmapreduce.amazonaws.com', 'ec2.amazonaws.com'] } },
     },
     {

@@ -50,6 +50,13 @@ describe('the IAM policies pass parliament', () => {
     if (role === 'student') expect(findings.map((f) => f.issue).filter((i) => ['RESOURCE_POLICY_PRIVILEGE_ESCALATION', 'RESOURCE_STAR'].includes(i))).toEqual([]);
   });
 
+  it('with EMR runtime roles: the student policy and the runtime role policy pass too', async () => {
+    const { runtimeRolePolicy } = await import('../../src/core/runtime-role.js');
+    expect(unexpected(lint(iamPolicy({ ...base, role: 'student', runtimeRole: 'emr-labs-step-{student}' })), 'student')).toEqual([]);
+    expect(unexpected(lint(iamPolicy({ ...base, role: 'instructor', runtimeRole: 'emr-labs-step-{student}' })), 'instructor')).toEqual([]);
+    expect(lint(runtimeRolePolicy({ bucket: 'emr-spark-labs-course', student: 'ana' }))).toEqual([]);
+  });
+
   it('the linter finds what the issue found in the old student policy (the check can fail)', () => {
     const old = iamPolicy({ ...base, role: 'instructor' }) as { Statement: Record<string, unknown>[] };
     // the old student grants: bucket set-up on the course bucket and a persistent-UI read on "*"

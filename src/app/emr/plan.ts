@@ -5,6 +5,7 @@ import { defaultBucket } from '../../core/emr-layout.js';
 import { planSteps } from '../../core/emr-steps-plan.js';
 import type { Lab } from '../../core/lab-schema.js';
 import { newRunId } from '../../core/run-record.js';
+import { stepExecutionRoleArn } from '../../core/runtime-role.js';
 import { artifactShas, labUploads } from '../../engines/emr/uploads.js';
 
 export const PLACEHOLDER_ACCOUNT = '123456789012';
@@ -42,12 +43,13 @@ export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string;
   for (const rel of unbuilt) notes.push(`${rel} is not built yet: its key holds a placeholder checksum (000000000000) until \`labs start\` or \`labs setup local\` builds it`);
   const runId = newRunId(o.now);
   const steps = planSteps({ lab, layout, runId, artifactSha: shas });
+  const executionRoleArn = stepExecutionRoleArn(config, o.account ?? PLACEHOLDER_ACCOUNT, region ?? 'us-east-1');
   notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${shape}; else created as above`);
   notes.push(`uploads: each is skipped when S3 already holds the same content (HeadObject first); run id ${runId} is an example`);
   return {
     runJobFlow,
     putObject: labUploads(lab, o.projectRoot, layout, shas).map((u) => ({ file: u.file.startsWith(o.projectRoot) ? u.file.slice(o.projectRoot.length + 1) : u.file, bucket: u.bucket, key: u.key })),
-    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: steps }],
+    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: steps, ...(executionRoleArn ? { ExecutionRoleArn: executionRoleArn } : {}) }],
     notes,
   };
 }

@@ -12,6 +12,7 @@ import type { AwsClients, AwsOptions } from '../../aws/clients.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
+import { stepExecutionRoleArn } from '../../core/runtime-role.js';
 import { isScalaJob } from '../../core/step-plan.js';
 import type { Engine, RunContext } from '../engine.js';
 import { ensureScalaJar } from '../scala-build.js';
@@ -193,7 +194,7 @@ export class EmrEngine implements Engine {
     const { layout, clients } = this.context;
     const clusterId = cluster.Id!;
     const planned = planSteps({ lab: run.lab, layout, runId: run.runId, artifactSha: shas });
-    const ids = await addSteps(clients.emr, clusterId, planned);
+    const ids = await addSteps(clients.emr, clusterId, planned, stepExecutionRoleArn(this.opts.config, this.context.account, this.context.region));
     const records = run.lab.steps.map(
       (step, i): StepRecord => ({
         name: step.name,
