@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
-        'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv), LABS_TARGET, LABS_STUDENT, LABS_UI_PORT, NO_COLOR.',
+        'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv, lab catalog), LABS_TARGET, LABS_STUDENT, LABS_BUCKET, LABS_UI_PORT, NO_COLOR.',
     );
   for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerCohort, registerVerify, registerGc, registerIamPolicy]) {
     register(program);
