@@ -29,6 +29,8 @@ export interface ClusterPlanOptions {
   idempotencyKey: string;
   now: Date;
   bucket: string;
+  /** clusterShape(config, lab, fleets), when the caller has it already */
+  shape?: string | undefined;
 }
 
 export const APPLICATIONS = [{ Name: 'Hadoop' }, { Name: 'Spark' }];
@@ -101,7 +103,7 @@ export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
     throw new InputError(`${lab.id} needs an instance-group cluster (its lab.yaml says cluster.fleets: false)`, 'run it without --fleets');
   }
   const profile = config.emr.profiles[lab?.cluster.profile ?? 'small'];
-  const shape = clusterShape(config, lab, o.fleets);
+  const shape = o.shape ?? clusterShape(config, lab, o.fleets);
   const subnets = config.emr.subnetIds;
   const instances: JobFlowInstancesConfig = {
     // The cluster outlives a step: the student's next lab reuses it; auto-termination ends it when idle.
@@ -130,6 +132,16 @@ export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
   };
   validateClusterPlan(input);
   return input;
+}
+
+/**
+ * The cluster a lab (or, without one, the course's base cluster) needs for this student: the RunJobFlow request with
+ * its shape and idempotency key worked out here, once, for every caller (run plan, `cluster up`, `cohort up`).
+ */
+export function clusterRequest(o: Omit<ClusterPlanOptions, 'idempotencyKey' | 'shape'>): { request: RunJobFlowInput; shape: string; idempotencyKey: string } {
+  const shape = clusterShape(o.config, o.lab, o.fleets);
+  const key = idempotencyKey(o.config.course, o.cohort, o.student, shape);
+  return { request: planCluster({ ...o, shape, idempotencyKey: key }), shape, idempotencyKey: key };
 }
 
 function within(what: string, value: number | undefined, range: { min: number; max: number }, hint: string): void {

@@ -25,6 +25,8 @@ export interface SubmitContext {
   engineConf?: Record<string, string>;
   /** Maven packages the engine adds (the local engine's S3A connector) */
   enginePackages?: readonly string[];
+  /** 's3a': an argument written s3:// is addressed as s3a:// (Spark without EMRFS has only S3A) */
+  s3Scheme?: 's3a';
 }
 
 export function isPythonJob(step: Step): boolean {
@@ -65,7 +67,10 @@ export function sparkSubmitArgv(lab: Lab, step: Step, ctx: SubmitContext): strin
   for (const [k, v] of Object.entries(stepConf(lab, step, ctx.engineConf))) argv.push('--conf', `${k}=${v}`);
   if (isPythonJob(step)) argv.push('--py-files', ctx.artifact(LABKIT));
   argv.push(ctx.artifact(jobArtifact(step)));
-  for (const arg of step.args) argv.push(resolvePlaceholders(arg, values));
+  for (const arg of step.args) {
+    const resolved = resolvePlaceholders(arg, values);
+    argv.push(ctx.s3Scheme === 's3a' && resolved.startsWith('s3://') ? `s3a://${resolved.slice('s3://'.length)}` : resolved);
+  }
   return argv;
 }
 

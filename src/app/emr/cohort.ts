@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { Cluster, RunJobFlowInput } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
 import { hourlyCost } from '../../core/dashboard-cost.js';
-import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
+import { clusterRequest, clusterShape } from '../../core/emr-cluster-plan.js';
 import { TAG, tagValue } from '../../core/emr-tags.js';
 import { isLabsError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
@@ -57,13 +57,13 @@ export function cohortClusters(ctx: EmrContext, config: Config, cohort: string):
   return liveClustersTagged(ctx, { [TAG.course]: config.course, [TAG.cohort]: cohort });
 }
 
+/** A student's base cluster of the cohort (no lab): what `cohort up` makes. */
+const baseCluster = (config: Config, student: string, o: { cohort: string; fleets: boolean; now: Date; bucket: string }) =>
+  clusterRequest({ config, student, cohort: o.cohort, fleets: o.fleets, now: o.now, bucket: o.bucket });
+
 /** What `cohort up` would create, sent nowhere: each student's RunJobFlow, and the class's cost per hour while up. */
 export function planCohort(config: Config, roster: readonly RosterEntry[], o: { cohort: string; fleets: boolean; now: Date; bucket: string }): { requests: { student: string; runJobFlow: RunJobFlowInput }[]; hourlyUsd: number | undefined } {
-  const shape = clusterShape(config, undefined, o.fleets);
-  const requests = roster.map(({ student }) => ({
-    student,
-    runJobFlow: planCluster({ config, student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, student, shape), now: o.now, bucket: o.bucket }),
-  }));
+  const requests = roster.map(({ student }) => ({ student, runJobFlow: baseCluster(config, student, o).request }));
   return { requests, hourlyUsd: classHourlyUsd(config, roster.length) };
 }
 
@@ -94,8 +94,7 @@ export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly
         config,
         student,
         cohort: o.cohort,
-        fleets: o.fleets,
-        now: o.now,
+        cluster: baseCluster(config, student, { ...o, bucket: ctx.layout.bucket }),
         waitReady: false,
         wait: { maxWaitTime: 0 },
         create: o.create,
