@@ -1,3 +1,4 @@
+import { isLiveClusterState } from './emr-cluster-states.js';
 import { costBetween, describeShape } from './dashboard-cost.js';
 import { formatDuration, formatMetric, formatUsd } from './dashboard-format.js';
 import {
@@ -17,8 +18,7 @@ import type { SparkRange } from './sparkline.js';
 
 /** What the screens show, derived from the state: pure, so the ink view, the plain text and --json agree. */
 
-const LIVE = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'];
-export const isLiveCluster = (c: Pick<ClusterView, 'state'>) => LIVE.includes(c.state);
+export const isLiveCluster = (c: Pick<ClusterView, 'state'>) => isLiveClusterState(c.state);
 
 /**
  * When the cluster became idle, as EMR's auto-termination counts it (no steps, no YARN apps), or undefined when it is
@@ -140,7 +140,7 @@ export function cohortRows(s: DashboardState): { rows: CohortRow[]; totals: Coho
   const totals: CohortTotals = {
     students: new Set(all.map((r) => r.student)).size,
     shown: rows.length,
-    live: all.filter((r) => LIVE.includes(r.state)).length,
+    live: all.filter((r) => isLiveClusterState(r.state)).length,
     running: all.filter((r) => r.state === 'RUNNING').length,
     idle: all.filter((r) => r.idleMinutes !== undefined).length,
     costUsd: all.reduce((a, r) => a + (r.costUsd ?? 0), 0),

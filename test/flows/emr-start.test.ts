@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { emrStepLog } from '../../src/app/emr/step-log.js';
 import { startLab } from '../../src/app/start.js';
-import { connect } from '../../src/engines/emr/emr-context.js';
+import { connect } from '../../src/aws/session.js';
 import { TAG, tagValue } from '../../src/core/emr-tags.js';
 import { EnvironmentError, InterruptedError } from '../../src/core/errors.js';
 import type { Lab } from '../../src/core/lab-schema.js';

@@ -7,7 +7,7 @@ import { latestClusterMetrics } from '../../aws/cloudwatch.js';
 import { cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';
 import { ensureBucket } from '../../aws/s3.js';
 import { ensureCluster, findStudentClusters, liveClustersTagged } from '../../engines/emr/cluster.js';
-import type { EmrContext } from '../../engines/emr/emr-context.js';
+import type { EmrContext } from '../../aws/session.js';
 import type { PersistentUiIds } from './persistent-ui-ids.js';
 
 export interface ClusterView {

@@ -17,7 +17,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ensureBucket, listSubPrefixes } from '../../aws/s3.js';
 import { isScalaJob } from '../../core/step-plan.js';
 import { ensureCluster, liveClustersTagged } from '../../engines/emr/cluster.js';
-import type { EmrContext } from '../../engines/emr/emr-context.js';
+import type { EmrContext } from '../../aws/session.js';
 import { EmrEngine } from '../../engines/emr/emr-engine.js';
 import { ensureScalaJar } from '../../engines/scala-build.js';
 import { refreshRun } from '../refresh-run.js';

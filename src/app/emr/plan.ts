@@ -5,8 +5,7 @@ import type { Lab } from '../../core/lab-schema.js';
 import { newRunId } from '../../core/run-record.js';
 import { runPlan, type RunPlan } from '../../core/run-plan.js';
 import { readLabFiles } from '../../engines/lab-files.js';
-
-export const PLACEHOLDER_ACCOUNT = '123456789012';
+import { PLACEHOLDER_ACCOUNT } from '../aws-session.js';
 
 export interface EmrPlan {
   runJobFlow: RunJobFlowInput;

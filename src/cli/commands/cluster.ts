@@ -34,8 +34,8 @@ export function registerCluster(program: Command): void {
     .action(async (action: string, flags: ClusterFlags, cmd: Command) => {
       if (!['up', 'down', 'status'].includes(action)) throw new InputError(`unknown cluster action "${action}"`, 'use labs cluster up, down or status');
       if (action === 'down') assertCanConfirm({ yes: flags.yes, what: 'terminate your cluster' });
-      const [{ openEmr }, clusters] = await Promise.all([import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
-      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      const [{ openAwsSession }, clusters] = await Promise.all([import('../../app/aws-session.js'), import('../../app/emr/clusters.js')]);
+      const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       const { ctx, config } = session;
       try {
         if (action === 'status') {

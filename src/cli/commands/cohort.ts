@@ -96,8 +96,8 @@ export function registerCohort(program: Command): void {
       const asks: Record<string, string> = { up: `create ${cohort}'s clusters`, run: `queue ${labId} on ${cohort}'s clusters`, down: `terminate ${cohort}'s clusters` };
       if (asks[action] && !flags.dryRun) assertCanConfirm({ yes: flags.yes, what: asks[action] });
 
-      const { openEmr } = await import('../../app/emr/session.js');
-      const session = await openEmr(awsFlags(cmd));
+      const { openAwsSession } = await import('../../app/aws-session.js');
+      const session = await openAwsSession(awsFlags(cmd));
       const { ctx, config } = session;
       try {
         if (action === 'up') {

@@ -43,13 +43,14 @@ export function registerDashboard(program: Command): void {
       let fetchSparkUi: ((clusterId: string) => Promise<string>) | undefined;
       let release = () => {};
       if (target === 'emr') {
-        const [{ createClients, destroyClients }, { emrSource }, emr] = await Promise.all([
-          import('../../aws/clients.js'),
+        const [{ sessionClients }, { emrSource }, emr] = await Promise.all([
+          import('../../app/aws-session.js'),
           import('../../app/dashboard-emr-source.js'),
           import('../../aws/emr.js'),
         ]);
-        const clients = createClients({ ...awsFlags(cmd), region: awsFlags(cmd).region ?? config.emr.region });
-        release = () => destroyClients(clients);
+        const session = sessionClients(config, awsFlags(cmd));
+        const { clients } = session;
+        release = session.close;
         source = emrSource({
           clients,
           course: config.course,

@@ -1,11 +1,12 @@
 import type { Cluster } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
 import { explainClusterEnd } from '../../core/emr-cluster-end.js';
+import { isLiveClusterState } from '../../core/emr-cluster-states.js';
 import { TAG } from '../../core/emr-tags.js';
 import type { ClusterPlan } from '../../core/run-plan.js';
-import { ACTIVE_STATES, createClusterIdempotent, describeCluster, waitForClusterReady, type CreateOptions, type WaitOptions } from '../../aws/emr.js';
+import { createClusterIdempotent, describeCluster, waitForClusterReady, type CreateOptions, type WaitOptions } from '../../aws/emr.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
-import type { EmrContext } from './emr-context.js';
+import type { EmrContext } from '../../aws/session.js';
 
 export interface ClusterWho {
   config: Config;
@@ -18,7 +19,7 @@ export function studentTags(w: ClusterWho): Record<string, string> {
   return { [TAG.course]: w.config.course, [TAG.student]: w.student, ...(w.cohort ? { [TAG.cohort]: w.cohort } : {}) };
 }
 
-const isActive = (c: Cluster) => Boolean(c.Status?.State && ACTIVE_STATES.includes(c.Status.State));
+const isActive = (c: Cluster) => isLiveClusterState(c.Status?.State);
 
 /**
  * Live clusters carrying all these tags, through the tagging index: one call (100 a page), then one Describe each

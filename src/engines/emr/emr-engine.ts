@@ -17,7 +17,7 @@ import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js'
 import { readLabFiles } from '../lab-files.js';
 import { ensureScalaJar } from '../scala-build.js';
 import { ensureCluster } from './cluster.js';
-import { connect, type EmrContext } from './emr-context.js';
+import { connect, type EmrContext } from '../../aws/session.js';
 import { fetchStepLog } from './step-logs.js';
 
 /** How long to wait and how often to look; the defaults suit real EMR, tests shrink them. */
