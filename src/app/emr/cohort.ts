@@ -106,7 +106,8 @@ export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly
 }
 
 /** Where the instructor's copies of a cohort's run records live: LABS_HOME/cohorts/<cohort>/<student>/runs. */
-const cohortRunsDir = (labsHome: string, cohort: string, student: string) => path.join(labsHome, 'cohorts', cohort, student, 'runs');
+export const cohortHome = (labsHome: string, cohort: string) => path.join(labsHome, 'cohorts', cohort);
+const cohortRunsDir = (labsHome: string, cohort: string, student: string) => path.join(cohortHome(labsHome, cohort), student, 'runs');
 export const cohortRunStore = (labsHome: string, cohort: string, student: string) => new RunStore(cohortRunsDir(labsHome, cohort, student));
 
 export interface StudentEngineOptions {
