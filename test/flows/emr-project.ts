@@ -14,6 +14,7 @@ export function tempProject(): { root: string; home: string } {
   mkdirSync(path.join(root, 'spark-jobs', 'python'), { recursive: true });
   writeFileSync(path.join(root, 'spark-jobs', 'python', 'day2_joins.py'), 'print("joins")\n');
   writeFileSync(path.join(root, 'spark-jobs', 'python', 'labkit.py'), '# labkit\n');
+  writeFileSync(path.join(root, 'spark-jobs', 'python', 'labkit_jobs.py'), '# labkit: jobs, stages, tasks\n');
   mkdirSync(path.join(root, 'labs', 'day2-joins', 'data', 'orders'), { recursive: true });
   writeFileSync(path.join(root, 'labs', 'day2-joins', 'data', 'orders', 'part-0.csv'), 'id,amount\n1,2\n');
   return { root, home: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')) };

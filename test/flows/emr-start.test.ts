@@ -51,7 +51,7 @@ describe('labs start --target emr, on a fake EMR', () => {
       ['spark-submit', '--deploy-mode', 'cluster'],
       ['spark-submit', '--deploy-mode', 'cluster'],
     ]);
-    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).length).toBe(2);
+    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).length).toBe(3); // the job, labkit.py, labkit_jobs.py
     expect(fake.objectText(BUCKET, 'ana/data/day2-joins/orders/part-0.csv')).toContain('id,amount');
     expect(rec.setup().join('\n')).toMatch(/creating an EMR cluster .*auto-terminates after 60 min idle/);
     expect(rec.events.filter((e) => e.type === 'step-start')).toHaveLength(2);
