@@ -4,11 +4,10 @@ import { clusterRequest } from './emr-cluster-plan.js';
 import { artifactKey, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './emr-layout.js';
 import { planSteps } from './emr-steps-plan.js';
 import type { Lab, Step } from './lab-schema.js';
-import type { StepRecord } from './run-record.js';
+import type { EngineTarget, StepRecord } from './run-record.js';
 import { labArtifacts, sparkSubmitArgv, type SubmitContext } from './step-plan.js';
 
-/** Engines a run can target; a new one (e.g. an EMR emulator) is one more member here and one more engine. */
-export type EngineTarget = 'local' | 'emr';
+export type { EngineTarget };
 
 /**
  * The files a run ships, read (and hashed, once) by the caller: each artifact labArtifacts(lab) lists, by its

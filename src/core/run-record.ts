@@ -5,6 +5,9 @@ import type { Diagnosis } from './diagnose.js';
 export type StepState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type RunState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
+/** Engines a run can target; a new one (e.g. an EMR emulator) is one more member here and one more engine. */
+export type EngineTarget = 'local' | 'emr';
+
 export interface StepRecord {
   name: string;
   state: StepState;
@@ -26,7 +29,7 @@ export interface StepRecord {
 export interface RunRecord {
   lab: string;
   runId: string;
-  target: 'local' | 'emr';
+  target: EngineTarget;
   student: string;
   state: RunState;
   startedAt: string;
