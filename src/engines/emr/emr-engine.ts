@@ -104,11 +104,11 @@ export class EmrEngine implements Engine {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress: (message) => onEvent({ type: 'setup', message }), signal, env: this.opts.aws?.env });
     }
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
-    this.ctx = await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
-    const { bucket } = this.ctx.layout;
+    const ctx = await this.connected();
+    const { bucket } = ctx.layout;
     // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
-    const owner = this.opts.config.emr.bucket ? undefined : this.ctx.account;
-    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, owner);
+    const owner = this.opts.config.emr.bucket ? undefined : ctx.account;
+    const made = await ensureBucket(ctx.clients.s3, bucket, ctx.region, owner);
     onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
   }
 
@@ -272,7 +272,10 @@ export class EmrEngine implements Engine {
     return files;
   }
 
-  /** `labs check` and `labs status` read and refresh runs without a prepare(): connect on demand. */
+  /**
+   * The engine's AWS session, made here only (from its options: profile, region, an emulator's endpoint, or clients
+   * a test injects). `labs check` and `labs status` read and refresh runs without a prepare(): connect on demand.
+   */
   private async connected(): Promise<EmrContext> {
     this.ctx ??= await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
     return this.ctx;
