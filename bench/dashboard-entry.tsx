@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { render } from 'ink';
 import { emrSource } from '../src/app/dashboard-emr-source.js';
 import { refreshOnce } from '../src/app/dashboard-feed.js';
-import { initialDashboardState, reduceDashboard, type DashboardState } from '../src/core/dashboard-state.js';
+import { initialDashboardState, reduceDashboard, type DashboardState } from '../src/core/dashboard/state.js';
 import { Dashboard } from '../src/ui/Dashboard.js';
 import { createStore } from '../src/ui/store.js';
 import { COHORT, COURSE, fakeCohort, naiveCalls } from '../test/helpers/fake-cohort.js';

@@ -1,6 +1,6 @@
 import { isLabsError, type LabsError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import { runState, type RunRecord } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import { runState, type RunRecord } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
 import { runChecks } from './start.js';

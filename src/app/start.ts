@@ -1,9 +1,9 @@
-import { evaluateChecks, type Answers } from '../core/checks.js';
+import { evaluateChecks, type Answers } from '../core/lab/checks.js';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import { newRunId, runState, type RunListener, type RunRecord } from '../core/run-record.js';
-import { initialRecords } from '../core/run-plan.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import { newRunId, runState, type RunListener, type RunRecord } from '../core/run/run-record.js';
+import { initialRecords } from '../core/run/run-plan.js';
 import type { Engine, RunContext } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
 import { watchRun } from './watch-run.js';

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { InterruptedError, isLabsError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import type { RunListener } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import type { RunListener } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import { buildEmrPlan } from './emr/plan.js';
 import { RunStore } from './run-store.js';
@@ -95,7 +95,7 @@ function emrOnMoto(lab: Lab, v: VerifyContext): Promise<LayerResult> {
       import('../engines/emr/emr-engine.js'),
       import('../aws/clients.js'),
       import('../aws/emr.js'),
-      import('../core/emr-tags.js'),
+      import('../core/emr/tags.js'),
     ]);
     // moto's endpoint and its test credentials, given to the clients: the environment (a profile, a token) is not read.
     const clients = createClients({ region: 'us-east-1', emulator: { endpoint, accessKeyId: 'testing', secretAccessKey: 'testing' } });

@@ -1,6 +1,6 @@
-import type { RunListener, StepRecord, StepState } from '../core/run-record.js';
+import type { RunListener, StepRecord, StepState } from '../core/run/run-record.js';
 import type { Engine, RunContext, StepOutcome } from '../engines/engine.js';
-import type { RunPlan } from '../core/run-plan.js';
+import type { RunPlan } from '../core/run/run-plan.js';
 
 const LIVE: StepState[] = ['PENDING', 'RUNNING'];
 export const isLive = (s: StepRecord) => LIVE.includes(s.state);

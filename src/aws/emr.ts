@@ -23,8 +23,8 @@ import {
   type StepState,
   type StepSummary,
 } from '@aws-sdk/client-emr';
-import { LIVE_CLUSTER_STATES } from '../core/emr-cluster-states.js';
-import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
+import { LIVE_CLUSTER_STATES } from '../core/emr/cluster-states.js';
+import { hasTags, TAG, tagValue } from '../core/emr/tags.js';
 import { EnvironmentError } from '../core/errors.js';
 import { aws, toLabsError } from './errors.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import { defaultBucket, type S3Layout } from '../core/emr-layout.js';
+import { defaultBucket, type S3Layout } from '../core/emr/layout.js';
 import { createClients, resolvedRegion, type AwsClients, type AwsOptions } from './clients.js';
 import { toLabsError } from './errors.js';
 import { callerIdentity } from './sts.js';

@@ -1,6 +1,6 @@
-import type { Lab } from '../core/lab-schema.js';
-import type { RunListener, StepRecord } from '../core/run-record.js';
-import type { EngineTarget, RunPlan } from '../core/run-plan.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import type { RunListener, StepRecord } from '../core/run/run-record.js';
+import type { EngineTarget, RunPlan } from '../core/run/run-plan.js';
 
 /** What a run gives an engine: where it lives and who it is for. */
 export interface RunContext {
@@ -27,7 +27,7 @@ export interface StepOutcome {
 }
 
 /**
- * One lab definition, several engines. An engine turns a lab into a run plan (core/run-plan.ts), carries it out
+ * One lab definition, several engines. An engine turns a lab into a run plan (core/run/run-plan.ts), carries it out
  * (`submit`), tells when each step ends (`awaitStep`) and reads back a step's result.json. The order of steps, and
  * what happens to the later steps when one does not complete, is decided once, by app/watch-run.ts.
  */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Lab } from '../core/lab-schema.js';
-import type { LabFiles } from '../core/run-plan.js';
-import { labArtifacts } from '../core/step-plan.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import type { LabFiles } from '../core/run/run-plan.js';
+import { labArtifacts } from '../core/run/step-plan.js';
 
 export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -30,7 +30,7 @@ function filesUnder(p: string): string[] {
 
 /**
  * What a run of the lab ships, read once: its artifacts (jobs, labkit, the Scala jar) and, when hashing, its data
- * files as they go to S3. The run plan (core/run-plan.ts) is built from this; nothing re-reads or re-hashes them.
+ * files as they go to S3. The run plan (core/run/run-plan.ts) is built from this; nothing re-reads or re-hashes them.
  */
 export function readLabFiles(lab: Lab, projectRoot: string, o: LabFilesOptions): LabFiles {
   const artifacts: Record<string, { file: string; sha256?: string }> = {};

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cohortClusters, cohortGrade, cohortRun, cohortStatus, cohortUp, planCohort, studentsWithoutCluster } from '../../src/app/emr/cohort.js';
 import { connect } from '../../src/aws/session.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { FakeAws } from '../helpers/fake-aws.js';
 import { startLab } from '../../src/app/start.js';
 import { emrConfig, fastEngine, joinsLab, storeIn, tempProject } from './emr-project.js';

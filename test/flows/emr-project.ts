@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mergeConfig, type Config } from '../../src/core/config.js';
-import { LabSchema, type Lab } from '../../src/core/lab-schema.js';
+import { LabSchema, type Lab } from '../../src/core/lab/lab-schema.js';
 import { RunStore } from '../../src/app/run-store.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
-import type { RunEvent } from '../../src/core/run-record.js';
+import type { RunEvent } from '../../src/core/run/run-record.js';
 import type { FakeAws } from '../helpers/fake-aws.js';
 
 /** A throwaway project root with the job files a test lab ships, and LABS_HOME. */

@@ -5,9 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { emrStepLog } from '../../src/app/emr/step-log.js';
 import { startLab } from '../../src/app/start.js';
 import { connect } from '../../src/aws/session.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { EnvironmentError, InterruptedError } from '../../src/core/errors.js';
-import type { Lab } from '../../src/core/lab-schema.js';
+import type { Lab } from '../../src/core/lab/lab-schema.js';
 import { FakeAws, type FakeOptions } from '../helpers/fake-aws.js';
 import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from './emr-project.js';
 

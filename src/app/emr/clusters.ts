@@ -1,7 +1,7 @@
 import type { Cluster } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { clusterRequest } from '../../core/emr-cluster-plan.js';
-import { TAG, tagValue, isExpired, CREATED_BY } from '../../core/emr-tags.js';
+import { clusterRequest } from '../../core/emr/cluster-plan.js';
+import { TAG, tagValue, isExpired, CREATED_BY } from '../../core/emr/tags.js';
 import { InputError } from '../../core/errors.js';
 import { latestClusterMetrics } from '../../aws/cloudwatch.js';
 import { cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Config } from '../../core/config.js';
-import { defaultBucket } from '../../core/emr-layout.js';
-import { TAG, tagValue } from '../../core/emr-tags.js';
+import { defaultBucket } from '../../core/emr/layout.js';
+import { TAG, tagValue } from '../../core/emr/tags.js';
 import { InputError } from '../../core/errors.js';
 import type { RosterEntry } from '../../core/roster.js';
 import type { EmrContext } from '../../aws/session.js';

@@ -1,9 +1,9 @@
 import type { AddJobFlowStepsInput, RunJobFlowInput } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { defaultBucket } from '../../core/emr-layout.js';
-import type { Lab } from '../../core/lab-schema.js';
-import { newRunId } from '../../core/run-record.js';
-import { runPlan, type RunPlan } from '../../core/run-plan.js';
+import { defaultBucket } from '../../core/emr/layout.js';
+import type { Lab } from '../../core/lab/lab-schema.js';
+import { newRunId } from '../../core/run/run-record.js';
+import { runPlan, type RunPlan } from '../../core/run/run-plan.js';
 import { readLabFiles } from '../../engines/lab-files.js';
 import { PLACEHOLDER_ACCOUNT } from '../aws-session.js';
 

@@ -1,5 +1,5 @@
-import type { StepRecord } from '../../core/run-record.js';
-import { stepLogKey } from '../../core/emr-layout.js';
+import type { StepRecord } from '../../core/run/run-record.js';
+import { stepLogKey } from '../../core/emr/layout.js';
 import { InputError } from '../../core/errors.js';
 import { getObjectText } from '../../aws/s3.js';
 import type { EmrContext } from '../../aws/session.js';

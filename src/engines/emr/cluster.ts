@@ -1,9 +1,9 @@
 import type { Cluster } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { explainClusterEnd } from '../../core/emr-cluster-end.js';
-import { isLiveClusterState } from '../../core/emr-cluster-states.js';
-import { TAG } from '../../core/emr-tags.js';
-import type { ClusterPlan } from '../../core/run-plan.js';
+import { explainClusterEnd } from '../../core/emr/cluster-end.js';
+import { isLiveClusterState } from '../../core/emr/cluster-states.js';
+import { TAG } from '../../core/emr/tags.js';
+import type { ClusterPlan } from '../../core/run/run-plan.js';
 import { createClusterIdempotent, describeCluster, waitForClusterReady, type CreateOptions, type WaitOptions } from '../../aws/emr.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
 import type { EmrContext } from '../../aws/session.js';
@@ -43,7 +43,7 @@ export function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: stri
 }
 
 export interface EnsureOptions extends ClusterWho {
-  /** the cluster to find or make: its request, shape and idempotency key (core/emr-cluster-plan.ts clusterRequest) */
+  /** the cluster to find or make: its request, shape and idempotency key (core/emr/cluster-plan.ts clusterRequest) */
   cluster: ClusterPlan;
   /** false: return a cluster that is still starting (steps may be queued on it; EMR runs them once it is up) */
   waitReady?: boolean;

@@ -1,6 +1,6 @@
-import type { Lab } from '../../core/lab-schema.js';
-import type { RunPlan } from '../../core/run-plan.js';
-import type { RunListener, StepRecord } from '../../core/run-record.js';
+import type { Lab } from '../../core/lab/lab-schema.js';
+import type { RunPlan } from '../../core/run/run-plan.js';
+import type { RunListener, StepRecord } from '../../core/run/run-record.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import type { EmrEngine, EmrEngineOptions } from './emr-engine.js';
 

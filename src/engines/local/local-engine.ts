@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
-import { diagnose } from '../../core/diagnose.js';
+import { diagnose } from '../../core/run/diagnose.js';
 import { EnvironmentError } from '../../core/errors.js';
-import type { Lab, Step } from '../../core/lab-schema.js';
-import type { RunListener, StepRecord } from '../../core/run-record.js';
-import { isScalaJob, usesS3 } from '../../core/step-plan.js';
-import { initialRecords, localStepArgv, runPlan, type LabFiles, type LocalWhere, type RunPlan } from '../../core/run-plan.js';
+import type { Lab, Step } from '../../core/lab/lab-schema.js';
+import type { RunListener, StepRecord } from '../../core/run/run-record.js';
+import { isScalaJob, usesS3 } from '../../core/run/step-plan.js';
+import { initialRecords, localStepArgv, runPlan, type LabFiles, type LocalWhere, type RunPlan } from '../../core/run/run-plan.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import { readLabFiles } from '../lab-files.js';
 import { requireJava } from './java.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, type Config } from '../../../src/core/config.js';
-import { clusterShape, planCluster, validateClusterPlan } from '../../../src/core/emr-cluster-plan.js';
-import { GLUE_FACTORY, labConfigurations, mergeConfigurations } from '../../../src/core/emr-configurations.js';
-import { planSteps, validateSteps } from '../../../src/core/emr-steps-plan.js';
-import { isExpired, TAG, tagValue } from '../../../src/core/emr-tags.js';
+import { clusterShape, planCluster, validateClusterPlan } from '../../../src/core/emr/cluster-plan.js';
+import { GLUE_FACTORY, labConfigurations, mergeConfigurations } from '../../../src/core/emr/configurations.js';
+import { planSteps, validateSteps } from '../../../src/core/emr/steps-plan.js';
+import { isExpired, TAG, tagValue } from '../../../src/core/emr/tags.js';
 import { InputError } from '../../../src/core/errors.js';
-import { LabSchema, type Lab } from '../../../src/core/lab-schema.js';
+import { LabSchema, type Lab } from '../../../src/core/lab/lab-schema.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
 const lab = (over: Record<string, unknown> = {}): Lab =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
-import { formatPath, LabProblems, parseLab, validateLab, type LabContext } from '../../../src/core/lab-validate.js';
+import { formatPath, LabProblems, parseLab, validateLab, type LabContext } from '../../../src/core/lab/lab-validate.js';
 
 const ctx = (over: Partial<LabContext> = {}): LabContext => ({
   file: 'labs/day2-joins/lab.yaml',

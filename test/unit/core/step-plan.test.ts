@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Lab } from '../../../src/core/lab-schema.js';
-import { LabSchema } from '../../../src/core/lab-schema.js';
-import { labArtifacts, SCALA_JAR, sparkSubmitArgv, type SubmitContext } from '../../../src/core/step-plan.js';
+import type { Lab } from '../../../src/core/lab/lab-schema.js';
+import { LabSchema } from '../../../src/core/lab/lab-schema.js';
+import { labArtifacts, SCALA_JAR, sparkSubmitArgv, type SubmitContext } from '../../../src/core/run/step-plan.js';
 
 const lab: Lab = LabSchema.parse({
   id: 'day2-joins',

@@ -1,6 +1,6 @@
-import { isLiveClusterState } from './emr-cluster-states.js';
-import { costBetween, describeShape } from './dashboard-cost.js';
-import { formatDuration, formatMetric, formatUsd } from './dashboard-format.js';
+import { isLiveClusterState } from '../emr/cluster-states.js';
+import { costBetween, describeShape } from './cost.js';
+import { formatDuration, formatMetric, formatUsd } from './format.js';
 import {
   EMR_METRICS,
   LOCAL_METRICS,
@@ -12,8 +12,8 @@ import {
   type StepInfo,
   effectiveKey,
   movesClusters,
-} from './dashboard-state.js';
-import type { RunRecord } from './run-record.js';
+} from './state.js';
+import type { RunRecord } from '../run/run-record.js';
 import type { SparkRange } from './sparkline.js';
 
 /** What the screens show, derived from the state: pure, so the ink view, the plain text and --json agree. */

@@ -1,9 +1,9 @@
 import type { RunJobFlowInput, StepConfig } from '@aws-sdk/client-emr';
-import type { Config } from './config.js';
-import { clusterRequest } from './emr-cluster-plan.js';
-import { artifactKey, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './emr-layout.js';
-import { planSteps } from './emr-steps-plan.js';
-import type { Lab, Step } from './lab-schema.js';
+import type { Config } from '../config.js';
+import { clusterRequest } from '../emr/cluster-plan.js';
+import { artifactKey, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from '../emr/layout.js';
+import { planSteps } from '../emr/steps-plan.js';
+import type { Lab, Step } from '../lab/lab-schema.js';
 import type { EngineTarget, StepRecord } from './run-record.js';
 import { labArtifacts, sparkSubmitArgv, type SubmitContext } from './step-plan.js';
 

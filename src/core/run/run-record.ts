@@ -1,4 +1,4 @@
-import type { CheckResult } from './checks.js';
+import type { CheckResult } from '../lab/checks.js';
 import type { Diagnosis } from './diagnose.js';
 
 /** EMR's step states; the local engine uses the same words so status output reads the same on both. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { EbsConfiguration, InstanceFleetConfig, InstanceGroupConfig, JobFlowInstancesConfig, RunJobFlowInput } from '@aws-sdk/client-emr';
-import type { ClusterProfile, Config } from './config.js';
-import { labConfigurations } from './emr-configurations.js';
-import { defaultLogUri } from './emr-layout.js';
-import { clusterTags } from './emr-tags.js';
-import { InputError } from './errors.js';
-import type { Lab } from './lab-schema.js';
+import type { ClusterProfile, Config } from '../config.js';
+import { labConfigurations } from './configurations.js';
+import { defaultLogUri } from './layout.js';
+import { clusterTags } from './tags.js';
+import { InputError } from '../errors.js';
+import type { Lab } from '../lab/lab-schema.js';
 
 /** EMR's documented bounds, checked before anything is sent. */
 export const EMR_LIMITS = {

@@ -1,5 +1,5 @@
 import type { Cluster } from '@aws-sdk/client-emr';
-import { EnvironmentError } from './errors.js';
+import { EnvironmentError } from '../errors.js';
 
 /** Why a cluster ended, in words, with the fix: EMR's state-change reason code says which kind of problem it is. */
 export function explainClusterEnd(c: Cluster): EnvironmentError {

@@ -1,8 +1,8 @@
 import type { StepConfig } from '@aws-sdk/client-emr';
-import { artifactKey, artifactsPrefix, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './emr-layout.js';
-import { InputError } from './errors.js';
-import type { Lab, Step } from './lab-schema.js';
-import { sparkSubmitArgv } from './step-plan.js';
+import { artifactKey, artifactsPrefix, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './layout.js';
+import { InputError } from '../errors.js';
+import type { Lab, Step } from '../lab/lab-schema.js';
+import { sparkSubmitArgv } from '../run/step-plan.js';
 
 export const STEP_LIMITS = {
   /** steps a cluster may hold at once, and per AddJobFlowSteps call */

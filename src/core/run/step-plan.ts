@@ -1,4 +1,4 @@
-import type { Lab, Placeholder, Step } from './lab-schema.js';
+import type { Lab, Placeholder, Step } from '../lab/lab-schema.js';
 
 /** Shipped to every PySpark job with --py-files: result.json writer, timers, plan helpers. */
 export const LABKIT = 'spark-jobs/python/labkit.py';

@@ -1,8 +1,8 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import { LabSchema, PLACEHOLDERS, type Lab, type Step } from './lab-schema.js';
-import { isScalaJob, SCALA_PROJECT } from './step-plan.js';
+import { isScalaJob, SCALA_PROJECT } from '../run/step-plan.js';
 
 /** What validation needs to know about the world, injected so this module stays pure. */
 export interface LabContext {
