@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import { defaultBucket, type S3Layout } from '../core/emr/layout.js';
 import { createClients, resolvedRegion, type AwsClients, type AwsOptions } from './clients.js';
+import { pacedEmr } from './emr-pacing.js';
 import { toLabsError } from './errors.js';
 import { callerIdentity } from './sts.js';
 
@@ -17,7 +18,9 @@ export interface EmrContext {
  * or a wrong region fail before anything is created; then the region the clients resolved and the student's bucket.
  */
 export async function connect(config: Config, o: AwsOptions & { clients?: AwsClients | undefined } = {}): Promise<EmrContext> {
-  const clients = o.clients ?? createClients({ ...o, region: o.region ?? config.emr.region });
+  const made = o.clients ?? createClients({ ...o, region: o.region ?? config.emr.region });
+  // every EMR call of the command waits for its rate-limit tokens (aws/emr-pacing.ts)
+  const clients = { ...made, emr: pacedEmr(made.emr, config.emr.apiQuotas) };
   const identity = await callerIdentity(clients.sts);
   let region: string;
   try {

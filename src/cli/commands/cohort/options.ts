@@ -49,7 +49,21 @@ export function cohortInput(flags: CohortFlags): CohortInput {
   return { cohort: flags.cohort, concurrency: concurrencyOf(flags.concurrency) };
 }
 
-export const say = (m: string) => process.stderr.write(`${c.dim(m)}\n`);
+/** stderr of a bulk command: the students' messages and one progress line (cli/reporters/cohort-progress.ts). */
+export async function cohortOutput(flags: CohortFlags) {
+  const reporter = (await import('../../reporters/cohort-progress.js')).cohortReporter({ json: flags.json, dim: c.dim });
+  return { say: reporter.message, onProgress: reporter.progress };
+}
+
+/** Ctrl-C during a bulk command: students under way finish, the rest are left alone; the same command again resumes. */
+export async function studentsInterrupt<T>(say: (m: string) => void, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = (await import('../../signals.js')).interruptSignal(() => say('stopping after the students under way (Ctrl-C again quits now)'));
+  try {
+    return await body(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
 
 /** Per-student lines, then a one-line error (exit 3) if any student failed: the others are done and re-running is safe. */
 export function report(outcomes: StudentOutcome[], json: boolean | undefined, what: string, rerun: string): void {

@@ -3,7 +3,7 @@ import { InputError } from '../../../core/errors.js';
 import { awsFlags } from '../../aws-flags.js';
 import { assertCanConfirm, confirm } from '../../confirm.js';
 import { line, printJson } from '../../output.js';
-import { cohortInput, cohortSubcommand, report, rosterOf, say, type CohortFlags } from './options.js';
+import { cohortInput, cohortOutput, cohortSubcommand, report, rosterOf, studentsInterrupt, type CohortFlags } from './options.js';
 
 export function registerCohortRun(cohort: Command): void {
   cohortSubcommand(cohort, 'run [lab]', "queue a lab on every student's cluster").action(async (labId: string | undefined, flags: CohortFlags, cmd: Command) => {
@@ -12,6 +12,7 @@ export function registerCohortRun(cohort: Command): void {
     const lab = (await import('../../../app/lab-catalog.js')).loadLab(labId);
     const roster = await rosterOf(flags);
     const [app, cohorts] = await Promise.all([import('../../../app/emr/cohort-commands.js'), import('../../../app/emr/cohort.js')]);
+    const { say, onProgress } = await cohortOutput(flags);
     if (!flags.dryRun) assertCanConfirm({ yes: flags.yes, what: `queue ${labId} on ${name}'s clusters` });
     await app.withCohortSession(awsFlags(cmd), async ({ ctx, config }) => {
       const students = await app.cohortStudents(ctx, config, { cohort: name, roster, forGrade: false });
@@ -22,7 +23,9 @@ export function registerCohortRun(cohort: Command): void {
         return line(`would queue ${lab.id} (${lab.steps.length} steps) for ${students.length} students${missing.length ? `, creating clusters for ${missing.join(', ')}` : ''}; nothing was sent`);
       }
       if (missing.length && !(await confirm(`${missing.length} students have no cluster for ${lab.id}: create ${missing.length} clusters?`, { yes: flags.yes, what: `create ${missing.length} clusters` }))) return line('nothing queued');
-      const outcomes = await cohorts.cohortRun(config, lab, students, { ...app.studentEngineOptions(ctx, name, fleets), concurrency, onMessage: say, fleets });
+      const outcomes = await studentsInterrupt(say, (signal) =>
+        cohorts.cohortRun(config, lab, students, { ...app.studentEngineOptions(ctx, name, fleets), ctx, onProgress, signal, concurrency, onMessage: say, fleets }),
+      );
       return report(outcomes, flags.json, `cohort run ${lab.id}`, `labs cohort run ${lab.id} --cohort ${name}`);
     });
   });
