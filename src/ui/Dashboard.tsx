@@ -1,8 +1,8 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
-import type { DashboardEvent, DashboardState } from '../core/dashboard-state.js';
-import { movesClusters } from '../core/dashboard-state.js';
-import { cohortRows, openStep, panelInView, selectableKeys, selectedKey } from '../core/dashboard-views.js';
+import type { DashboardEvent, DashboardState } from '../core/dashboard/state.js';
+import { movesClusters } from '../core/dashboard/state.js';
+import { cohortRows, openStep, panelInView, selectableKeys, selectedKey } from '../core/dashboard/views.js';
 import { DashboardCohort } from './DashboardCohort.js';
 import { DashboardPanel } from './DashboardPanel.js';
 import { useStore, type Store } from './store.js';
@@ -33,6 +33,11 @@ function Header({ s }: { s: DashboardState }) {
         <Text bold>labs dashboard</Text> · {what} on {where} ·{' '}
         <Text dimColor>{at ? `refreshed ${at} UTC (${s.refresh.calls ?? 0} calls)` : 'loading…'}</Text>
       </Text>
+      {s.refresh.note ? (
+        <Text color="yellow" wrap="truncate">
+          {s.refresh.note}
+        </Text>
+      ) : null}
       {s.refresh.error ? (
         <Text color="red" wrap="truncate">
           last refresh failed: {s.refresh.error.message}
