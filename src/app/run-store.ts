@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
-import type { RunRecord } from '../core/run-record.js';
-import { parseRunRecord } from '../core/run-record-schema.js';
+import type { RunRecord } from '../core/run/run-record.js';
+import { parseRunRecord } from '../core/run/run-record-schema.js';
 
 /**
  * Run records on disk: <runs>/<lab>/<runId>/run.json. Written atomically (tmp + rename) after every change,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REGION_PATTERN } from './aws-input.js';
-import { checkRuntimeRoleConfig, RUNTIME_ROLE_TEMPLATE } from './runtime-role.js';
+import { checkRuntimeRoleConfig, RUNTIME_ROLE_TEMPLATE } from './emr/runtime-role.js';
 import { ENV_KEYS } from './config-env.js';
 import { InputError } from './errors.js';
 import { STUDENT_ID_PATTERN, STUDENT_ID_RULE } from './student-id.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InterruptedError } from '../core/errors.js';
-import { SCALA_JAR, SCALA_PROJECT } from '../core/step-plan.js';
+import { SCALA_JAR, SCALA_PROJECT } from '../core/run/step-plan.js';
 
 /**
  * Builds spark-jobs/scala (one jar for every Scala lab) with Maven, only when its sources changed.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { iamPolicy } from '../../src/core/iam-policy.js';
+import { iamPolicy } from '../../src/core/emr/iam-policy.js';
 import { tempHome } from '../helpers/cli.js';
 import { testPython } from '../helpers/test-venv.js';
 
@@ -51,7 +51,7 @@ describe('the IAM policies pass parliament', () => {
   });
 
   it('with EMR runtime roles: the student policy and the runtime role policy pass too', async () => {
-    const { runtimeRolePolicy } = await import('../../src/core/runtime-role.js');
+    const { runtimeRolePolicy } = await import('../../src/core/emr/runtime-role.js');
     expect(unexpected(lint(iamPolicy({ ...base, role: 'student', runtimeRole: 'emr-labs-step-{student}' })), 'student')).toEqual([]);
     expect(unexpected(lint(iamPolicy({ ...base, role: 'instructor', runtimeRole: 'emr-labs-step-{student}' })), 'instructor')).toEqual([]);
     expect(lint(runtimeRolePolicy({ bucket: 'emr-spark-labs-course', student: 'ana' }))).toEqual([]);

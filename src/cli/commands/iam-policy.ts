@@ -10,7 +10,7 @@ export function registerIamPolicy(program: Command): void {
     .option('--student <id>', 'role student: whose clusters and prefix; default from config')
     .action(async (flags: { role: string; student?: string }) => {
       if (!['student', 'instructor', 'runtime'].includes(flags.role)) throw new InputError(`--role must be student, instructor or runtime, not "${flags.role}"`);
-      const [{ loadConfig }, { iamPolicy }, { runtimeRolePolicy }] = await Promise.all([import('../../app/config-store.js'), import('../../core/iam-policy.js'), import('../../core/runtime-role.js')]);
+      const [{ loadConfig }, { iamPolicy }, { runtimeRolePolicy }] = await Promise.all([import('../../app/config-store.js'), import('../../core/emr/iam-policy.js'), import('../../core/emr/runtime-role.js')]);
       const config = loadConfig({ student: flags.student });
       if (flags.role === 'runtime') return printJson(runtimeRolePolicy({ bucket: config.emr.bucket ?? 'emr-spark-labs-*', student: config.student }));
       printJson(

@@ -1,7 +1,7 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterMetricWindow } from '../../../src/aws/cloudwatch.js';
-import { initialDashboardState, reduceDashboard } from '../../../src/core/dashboard-state.js';
+import { initialDashboardState, reduceDashboard } from '../../../src/core/dashboard/state.js';
 import { mockAws, type MockAws } from '../../helpers/mock-aws.js';
 
 let aws: MockAws;

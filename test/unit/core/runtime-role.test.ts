@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildEmrPlan } from '../../../src/app/emr/plan.js';
 import { mergeConfig } from '../../../src/core/config.js';
-import { iamPolicy } from '../../../src/core/iam-policy.js';
-import { runtimeRolePolicy, stepExecutionRoleArn } from '../../../src/core/runtime-role.js';
+import { iamPolicy } from '../../../src/core/emr/iam-policy.js';
+import { runtimeRolePolicy, stepExecutionRoleArn } from '../../../src/core/emr/runtime-role.js';
 import { loadLab } from '../../../src/app/lab-catalog.js';
 import { projectRoot } from '../../../src/app/paths.js';
 

@@ -1,7 +1,7 @@
 import { partitionOf } from './aws-arn.js';
-import type { Config } from './config.js';
-import { InputError } from './errors.js';
-import { glueDatabaseName } from './student-id.js';
+import type { Config } from '../config.js';
+import { InputError } from '../errors.js';
+import { glueDatabaseName } from '../student-id.js';
 
 /**
  * EMR runtime roles, a course option (`emr.runtimeRole`): each student's steps run as that student's own IAM role,

@@ -1,6 +1,6 @@
-import { CREATED_BY, TAG } from './emr-tags.js';
+import { CREATED_BY, TAG } from './tags.js';
 import { runtimeRoleName } from './runtime-role.js';
-import { glueDatabaseName } from './student-id.js';
+import { glueDatabaseName } from '../student-id.js';
 
 /**
  * Every AWS operation the tool calls (service/Operation, botocore's names) and the IAM action it needs.
