@@ -8,7 +8,8 @@ to shuffle files, plus the exchanges in the physical plan and the answer (which 
   broadcast         join a big fact table to a small dimension: sort-merge join (both sides shuffled by the
                     key) vs broadcast hash join (the dimension is copied to every task, the fact table stays put)
   bucketing         the same join on two tables written with bucketBy(8, key) + sortBy: Spark knows both sides
-                    are already partitioned (and sorted) by the key, so the join needs no exchange at all
+                    are already hash-partitioned by the key, so the join needs no exchange (a per-task Sort stays:
+                    since Spark 3.0 a bucketed scan reports no ordering)
   reduce_by_key     RDD sum per key: groupByKey ships every value across the network, reduceByKey combines
                     values inside each map task first and ships one partial sum per key and task
   preserve_partitioner  an RDD already hash-partitioned by key: mapValues keeps the partitioner, so the
