@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,7 @@ describe.runIf(isReady(venv))('sandbox YARN and HDFS (MiniYARNCluster + MiniDFSC
   afterAll(async () => {
     await cluster?.stop();
     console.log(`sandbox-yarn: ${JSON.stringify(measured)}`);
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
   it('binds every listener of the cluster JVM to 127.0.0.1', () => {
