@@ -16,8 +16,8 @@ export async function dashboardBench(runs = 15) {
   const calls = [];
   let big;
   for (const n of [1, 50, 200]) {
-    const { perRefresh, naive, state } = await d.callsPerRefresh(n);
-    calls.push({ n, worst: Math.max(...perRefresh), steady: perRefresh.at(-1), naive });
+    const { perRefresh, naive, state, fitSeconds, fitOperation } = await d.callsPerRefresh(n);
+    calls.push({ n, worst: Math.max(...perRefresh), steady: perRefresh.at(-1), naive, fitSeconds, fitOperation, interval: d.defaultInterval });
     if (n === 200) big = state;
   }
   // Tall enough that all 200 rows are drawn.

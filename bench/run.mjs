@@ -2,6 +2,7 @@
 // same run. Exits 1 when a target is missed, so it can gate a release; it is not part of the test suite.
 import { coldStart } from './cold-start.mjs';
 import { dashboardBench } from './dashboard.mjs';
+import { cohortBench } from './cohort.mjs';
 import { callsOf as n, emrStartBench } from './emr-start.mjs';
 
 const targets = [];
@@ -24,6 +25,7 @@ const dash = await dashboardBench(Number(process.env.BENCH_RUNS ?? 15));
 const callLimits = { 1: 0.7, 50: 0.1, 200: 0.05 };
 for (const c of dash.calls) {
   report(`${c.n} cluster${c.n === 1 ? '' : 's'}: calls per refresh`, c.worst / c.naive, callLimits[c.n], `${c.worst} calls (steady ${c.steady}) vs ${c.naive} naive`);
+  report(`${c.n} cluster${c.n === 1 ? '' : 's'}: EMR buckets at ${c.interval}s refresh`, c.fitSeconds / c.interval, 1, `the worst refresh fits a ${c.fitSeconds}s interval (set by ${c.fitOperation ?? 'none'}) vs the ${c.interval}s default`);
 }
 console.log('\ndashboard: drawing a 200-row cohort frame (median, vs an empty cohort frame)');
 report('200-row frame', dash.render.ratio, 80, `${dash.render.fullMs.toFixed(0)} ms vs ${dash.render.baseMs.toFixed(0)} ms, ${dash.render.runs} runs`);
@@ -38,5 +40,18 @@ report('warm vs cold: calls to queue steps', setup(warm) / setup(first), 0.5, `$
 report('warm vs cold: uploads (PutObject)', n(warm, 'PutObject') / Math.max(1, n(first, 'PutObject')), 0, `${n(warm, 'PutObject')} vs ${n(first, 'PutObject')}`);
 report('AddJobFlowSteps vs one per step', n(warm, 'AddJobFlowSteps') / emr.steps, 0.25, `${n(warm, 'AddJobFlowSteps')} call for ${emr.steps} steps`);
 report('DescribeStep per step vs minimum', emr.describeStepPerStep / emr.minimumDescribes, 1.5, `${emr.describeStepPerStep} per step vs ${emr.minimumDescribes} state changes a waiter must see`);
+
+console.log('\nlabs cohort: a class of 200 against EMR\'s token buckets (fake EMR, simulated time)');
+const cohort = await cohortBench(200);
+const phase = (name, p) => {
+  report(`${name}: wall vs bucket minimum`, p.seconds / p.minimum, 1.2, `${p.seconds.toFixed(0)} s vs ${p.minimum.toFixed(0)} s; ${p.failed} failed, ${p.throttled} throttled, ${p.duplicates} duplicates`);
+  report(`${name}: failed + throttled + duplicates`, p.failed + p.throttled + p.duplicates, 0, 'must be none');
+  console.log(`      ${name}: ${cohort.perStudent(p).toFixed(2)} EMR calls per student (${Object.entries(p.calls).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+};
+phase('cohort up', cohort.up);
+phase('cohort run', cohort.run);
+const nv = cohort.naive;
+console.log(`      naive all-at-once up: ${nv.seconds.toFixed(0)} s (${(nv.seconds / nv.minimum).toFixed(2)}x the minimum), ${200 - nv.failed} of 200 made, ${nv.failed} failed, ${nv.throttled} throttled answers, ${(Object.values(nv.calls).reduce((a, b) => a + b, 0) / 200).toFixed(2)} calls per student`);
+report('cohort up: clusters made, naive vs paced', (200 - nv.failed) / Math.max(1, 200 - cohort.up.failed), 1, `${200 - nv.failed} vs ${200 - cohort.up.failed} made: pacing never makes fewer`);
 
 process.exitCode = targets.every(Boolean) ? 0 : 1;

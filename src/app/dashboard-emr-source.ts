@@ -6,6 +6,9 @@ import { idleTimeoutSeconds, instanceShape, recentSteps } from '../aws/emr-dashb
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../aws/tagging.js';
 import type { CheckSummary, ClusterInfo, DashboardEvent, StepInfo } from '../core/dashboard-state.js';
 import { TAG } from '../core/emr-tags.js';
+import { nameMayMatch, parseClusterName } from '../core/emr-cluster-name.js';
+import { ACCOUNT_BUCKET, callsPerInterval, emrQuotas, operationOf, sustainableInterval, type Bucket } from '../core/emr-quotas.js';
+import { pacedEmr } from '../aws/emr-pacing.js';
 import type { DashboardSource } from './dashboard-feed.js';
 
 export type DashboardClients = Pick<AwsClients, 'emr' | 'cloudwatch' | 'tagging'>;
@@ -28,19 +31,23 @@ export interface EmrSourceOptions {
   checks?: () => Record<string, CheckSummary>;
   /** the cluster whose details are open: its metrics are read in full, the others' only for the table */
   focus?: () => string | undefined;
+  /** seconds between refreshes: what each EMR bucket's refill allows per refresh is computed from it */
+  intervalSeconds?: number | undefined;
+  /** the course config's emr.apiQuotas (raised quotas) */
+  quotas?: Readonly<Record<string, Bucket>> | undefined;
 }
 
 /** The metrics the cohort table needs for every row: idle minutes and the apps sparkline. */
 const TABLE_METRICS = ['IsIdle', 'AppsRunning'] as const;
 
 /** A client whose send() is counted: the API-call budget is measured on what really goes out, paginators included. */
-function counted<C extends object>(client: C, count: () => void): C {
+function counted<C extends object>(client: C, count: (operation: string) => void): C {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (prop !== 'send' || typeof v !== 'function') return v;
       return (...args: unknown[]) => {
-        count();
+        count(operationOf((args[0] as object).constructor.name));
         return (v as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -99,11 +106,23 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
   const budget = o.detailBudget ?? 10;
   const wanted: Record<string, string> = { [TAG.course]: o.course, ...(o.cohort ? { [TAG.cohort]: o.cohort } : { [TAG.student]: o.student ?? '' }) };
   const cohortView = Boolean(o.cohort);
+  const quotas = emrQuotas(o.quotas);
+  const intervalSeconds = o.intervalSeconds ?? 30;
   let calls = 0;
+  let emrCalls: Record<string, number> = {};
+  let minIntervalMs = 0;
+  let note: string | undefined;
   const count = () => void calls++;
-  const emr = counted(o.clients.emr, count);
+  const countEmr = (op: string) => {
+    calls++;
+    emrCalls[op] = (emrCalls[op] ?? 0) + 1;
+  };
+  // paced: even a first refresh of a big class never bursts past a bucket
+  const emr = counted(pacedEmr(o.clients.emr, o.quotas), countEmr);
   const cloudwatch = counted(o.clients.cloudwatch, count);
   const tagging = counted(o.clients.tagging, count);
+  /** what one refresh may spend of an operation's bucket at the interval it runs at */
+  const allowed = (op: string) => callsPerInterval(quotas, op, Math.max(intervalSeconds, minIntervalMs / 1000));
 
   const tagsOf = new Map<string, Record<string, string>>();
   /** clusters the index lists that are no longer active: described once, they do not change any more */
@@ -119,6 +138,7 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
 
   async function refresh(emit: (e: DashboardEvent) => void): Promise<number> {
     calls = 0;
+    emrCalls = {};
     const [tagged, active] = await Promise.all([findTagged(tagging, EMR_CLUSTER_TYPE, wanted), listClusters(emr, { states: ACTIVE_STATES })]);
     for (const r of tagged) {
       const id = clusterIdFromArn(r.arn);
@@ -130,13 +150,19 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
     // Tagged but not active: ended; read its end once. Active but not in the index: the index lags behind a new
     // cluster (and emulators have no EMR in theirs); read its tags once.
     const taggedIds = tagged.map((r) => clusterIdFromArn(r.arn)).filter((id): id is string => id !== undefined);
+    // A Name of ours says whose cluster it is (core/emr-cluster-name.ts): shown at once, without a DescribeCluster.
+    for (const c of active) {
+      const named = parseClusterName(c.Name);
+      if (!tagsOf.has(c.Id!) && named) tagsOf.set(c.Id!, { [TAG.course]: named.course, [TAG.student]: named.student, ...(named.cohort ? { [TAG.cohort]: named.cohort } : {}), ...(named.lab ? { [TAG.lab]: named.lab } : {}) });
+    }
+    const newestFirst = (a: ClusterSummary, b: ClusterSummary) => (ms(b.Status?.Timeline?.CreationDateTime) ?? 0) - (ms(a.Status?.Timeline?.CreationDateTime) ?? 0);
+    const unknown = active.filter((c) => !tagsOf.has(c.Id!));
     const toDescribe = [
       ...taggedIds.filter((id) => !activeById.has(id) && !ended.has(id)),
-      ...active
-        .filter((c) => !tagsOf.has(c.Id!))
-        .sort((a, b) => (ms(b.Status?.Timeline?.CreationDateTime) ?? 0) - (ms(a.Status?.Timeline?.CreationDateTime) ?? 0))
-        .map((c) => c.Id!),
-    ].slice(0, Math.max(0, left));
+      // candidates by Name first; other Names (a cluster tagged by hand, or by another tool) when the budget is left
+      ...unknown.filter((c) => nameMayMatch(c.Name, wanted)).sort(newestFirst).map((c) => c.Id!),
+      ...unknown.filter((c) => !nameMayMatch(c.Name, wanted)).sort(newestFirst).map((c) => c.Id!),
+    ].slice(0, Math.max(0, Math.min(left, allowed('DescribeCluster'))));
     left -= toDescribe.length;
     for (const c of await Promise.all(toDescribe.map((id) => describeCluster(emr, id)))) {
       if (!tagsOf.has(c.Id!)) tagsOf.set(c.Id!, tagMap(c.Tags));
@@ -152,6 +178,13 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
     if (o.checks) emit({ type: 'checks', byStudent: o.checks() });
     // Details and metrics side by side: a slow per-cluster read (throttled, retried) must not hold the metrics back.
     await Promise.all([readDetails(clusters, left, emit), readMetrics(clusters.filter((c) => activeById.has(c.id)).map((c) => c.id), emit)]);
+    // What this refresh cost each bucket, against what the interval refills: a big class lists in more pages than a
+    // 0.5/s ListClusters bucket refills in 5 s, so the next refresh waits longer, and the screen says why.
+    const fit = sustainableInterval(quotas, emrCalls);
+    minIntervalMs = fit.seconds > intervalSeconds ? fit.seconds * 1000 : 0;
+    note = minIntervalMs
+      ? `refreshing every ${fit.seconds}s, not ${intervalSeconds}s: ${fit.operation === ACCOUNT_BUCKET ? `${Object.values(emrCalls).reduce((a, b) => a + b, 0)} EMR calls` : `${emrCalls[fit.operation!]} ${fit.operation} calls`} a refresh, and EMR refills ${quotas[fit.operation!]!.perSecond}/s`
+      : undefined;
     return calls;
   }
 
@@ -171,13 +204,14 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
 
   /** Per-cluster reads, most useful first, within what is left of the budget. */
   async function readDetails(clusters: ClusterInfo[], left: number, emit: (e: DashboardEvent) => void): Promise<void> {
-    const jobs: { rank: number; age: number; run: () => Promise<void> }[] = [];
+    const jobs: { rank: number; age: number; op: string; run: () => Promise<void> }[] = [];
     for (const c of clusters) {
       const seen = stepsRead.get(c.id);
       const live = ACTIVE_STATES.includes(c.state as never);
       if (!seen || seen.state !== c.state || c.state === 'RUNNING') {
         jobs.push({
           rank: !seen || seen.state !== c.state ? 0 : 3,
+          op: 'ListSteps',
           age: seen?.at ?? 0,
           run: async () => {
             const steps = await recentSteps(emr, c.id);
@@ -190,6 +224,7 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
         jobs.push({
           rank: 1,
           age: 0,
+          op: 'ListInstanceGroups',
           run: async () => {
             shapeRead.add(c.id);
             emit({ type: 'cluster-details', clusterId: c.id, details: { instances: await instanceShape(emr, c.id) } });
@@ -200,6 +235,7 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
         jobs.push({
           rank: 2,
           age: 0,
+          op: 'GetAutoTerminationPolicy',
           run: async () => {
             // Read once, even when it fails (an emulator without the API, a role without the permission): the
             // idle countdown is then unknown, and asking again every refresh would only spend the budget.
@@ -209,10 +245,19 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
         });
       }
     }
-    // Round-robin among running clusters: the one read longest ago goes first.
-    const chosen = jobs.sort((a, b) => a.rank - b.rank || a.age - b.age).slice(0, Math.max(0, left));
+    // Round-robin among running clusters: the one read longest ago goes first; each operation within what its
+    // bucket refills in one interval.
+    const spent: Record<string, number> = { ...emrCalls };
+    const chosen = jobs
+      .sort((a, b) => a.rank - b.rank || a.age - b.age)
+      .filter((j) => {
+        if ((spent[j.op] ?? 0) >= allowed(j.op)) return false;
+        spent[j.op] = (spent[j.op] ?? 0) + 1;
+        return true;
+      })
+      .slice(0, Math.max(0, left));
     await Promise.all(chosen.map((j) => j.run().catch(() => undefined)));
   }
 
-  return { refresh };
+  return { refresh, minIntervalMs: () => minIntervalMs, note: () => note };
 }

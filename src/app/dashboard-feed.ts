@@ -4,6 +4,10 @@ import { InputError, isLabsError } from '../core/errors.js';
 /** Where the dashboard's data comes from (EMR or the local engine): one refresh emits events, returns the calls made. */
 export interface DashboardSource {
   refresh(emit: (e: DashboardEvent) => void): Promise<number>;
+  /** the least wait between refreshes that keeps the source within its API rate limits (EMR: a big class lists slowly) */
+  minIntervalMs?(): number;
+  /** why the refresh is slower or reads less than asked, to say on screen */
+  note?(): string | undefined;
 }
 
 /**
@@ -30,7 +34,7 @@ export async function refreshOnce(source: DashboardSource, emit: (e: DashboardEv
   emit({ type: 'refresh-start', at: now() });
   try {
     const calls = await source.refresh(emit);
-    emit({ type: 'refresh-end', at: now(), calls });
+    emit({ type: 'refresh-end', at: now(), calls, note: source.note?.() });
   } catch (e) {
     emit({ type: 'refresh-failed', at: now(), message: e instanceof Error ? e.message : String(e), hint: isLabsError(e) ? e.hint : undefined });
   }
@@ -44,7 +48,7 @@ export async function poll(source: DashboardSource, emit: (e: DashboardEvent) =>
   while (!o.signal.aborted) {
     await refreshOnce(source, emit, o.now);
     await new Promise<void>((resolve) => {
-      const t = setTimeout(done, o.intervalMs);
+      const t = setTimeout(done, Math.max(o.intervalMs, source.minIntervalMs?.() ?? 0));
       function done() {
         clearTimeout(t);
         o.signal.removeEventListener('abort', done);

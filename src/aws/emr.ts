@@ -23,6 +23,7 @@ import {
   type StepState,
   type StepSummary,
 } from '@aws-sdk/client-emr';
+import { nameMayMatch } from '../core/emr-cluster-name.js';
 import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
 import { EnvironmentError } from '../core/errors.js';
 import { aws, toLabsError } from './errors.js';
@@ -45,11 +46,14 @@ export async function listClusters(emr: EMRClient, o: { states?: ClusterState[];
   });
 }
 
-/** Active clusters carrying every wanted tag (ListClusters has no tag filter: describe each candidate). */
+/**
+ * Active clusters carrying every wanted tag. ListClusters has no tag filter and returns no tags: the cluster Name
+ * says which clusters may match (core/emr-cluster-name.ts), and only those are described.
+ */
 export async function findClustersByTags(emr: EMRClient, wanted: Record<string, string>, o: { createdAfter?: Date } = {}): Promise<Cluster[]> {
   const found: Cluster[] = [];
   for (const summary of await listClusters(emr, o)) {
-    if (!summary.Id) continue;
+    if (!summary.Id || !nameMayMatch(summary.Name, wanted)) continue;
     const cluster = await describeCluster(emr, summary.Id);
     if (hasTags(cluster.Tags, wanted)) found.push(cluster);
   }
@@ -60,6 +64,13 @@ export interface CreateOptions {
   /** pauses before each look-up for a cluster whose RunJobFlow response was lost (EMR lists a new cluster quickly) */
   lookupDelaysMs?: number[];
   sleep?: (ms: number) => Promise<void>;
+  /** the caller has just looked for this key (e.g. in a listing shared by a whole cohort): do not look again first */
+  lookedUp?: boolean;
+  /**
+   * false: the caller looks for twins itself afterwards (`cohort up` does it once for the class with one listing,
+   * instead of one ListClusters per student, which its bucket would take 400 s to allow for 200)
+   */
+  twinCheck?: boolean;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -76,13 +87,19 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
   const since = new Date(Date.now() - 60 * 60_000);
   const byKey = () => findClustersByTags(emr, { [TAG.idempotencyKey]: key }, { createdAfter: since });
 
-  const existing = await byKey();
-  if (existing[0]?.Id) return { clusterId: existing[0].Id, reused: true };
+  if (!o.lookedUp) {
+    const existing = await byKey();
+    if (existing[0]?.Id) return { clusterId: existing[0].Id, reused: true };
+  }
 
   let clusterId: string | undefined;
   try {
     clusterId = (await emr.send(new RunJobFlowCommand(input))).JobFlowId;
   } catch (e) {
+    // EMR answered no (4xx: invalid, throttled, denied): nothing was made. Else (a timeout, a lost connection, a 5xx)
+    // the cluster may exist: look before giving up.
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 400 && status < 500) throw toLabsError(e, 'create the EMR cluster');
     for (const delay of o.lookupDelaysMs ?? [2000, 5000, 10000]) {
       await sleep(delay);
       const created = await byKey().catch(() => []);
@@ -91,6 +108,7 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
     throw toLabsError(e, 'create the EMR cluster');
   }
   if (!clusterId) throw new EnvironmentError('EMR accepted RunJobFlow but returned no cluster id', 'run `labs cluster status` to see whether a cluster was made');
+  if (o.twinCheck === false) return { clusterId, reused: false };
   const twins = (await byKey().catch(() => [])).map((c) => c.Id!).filter((id) => id !== clusterId);
   if (twins.length) await terminateClusters(emr, twins);
   return { clusterId, reused: false };
@@ -193,11 +211,12 @@ export async function cancelSteps(emr: EMRClient, clusterId: string, stepIds: st
   if (failed.length) throw new EnvironmentError(`EMR could not cancel ${failed.map((f) => f.StepId).join(', ')}: ${failed[0]!.Reason ?? 'no reason given'}`, 'a step that already finished cannot be cancelled');
 }
 
-export async function terminateClusters(emr: EMRClient, clusterIds: string[]): Promise<void> {
+export async function terminateClusters(emr: EMRClient, clusterIds: string[], onBatch?: (ids: string[]) => void): Promise<void> {
   // TerminateJobFlows takes at most 10 ids per call.
   for (let i = 0; i < clusterIds.length; i += 10) {
     const batch = clusterIds.slice(i, i + 10);
     await aws(`terminate ${batch.join(', ')}`, () => emr.send(new TerminateJobFlowsCommand({ JobFlowIds: batch })));
+    onBatch?.(batch);
   }
 }
 

@@ -47,6 +47,12 @@ export const ConfigSchema = z
         maxLifetimeHours: z.number().int().min(1).max(168).describe('expires-at tag: `labs gc` terminates clusters past it'),
         logWaitSeconds: z.number().int().min(0).max(900).describe('how long to wait for a failed step\'s log to reach S3'),
         profiles: z.object({ small: ClusterProfileSchema, medium: ClusterProfileSchema, large: ClusterProfileSchema }).strict(),
+        cohortMaxClusters: z.number().int().min(1).max(10000).describe('`cohort up`/`run` refuse to make a cohort bigger than this'),
+        cohortMaxHourlyUsd: z.number().min(0).describe('`cohort up`/`run` refuse when the cohort would cost more an hour than this'),
+        apiQuotas: z
+          .record(z.string().regex(/^(account|[A-Z][A-Za-z]+)$/, 'an EMR operation name (e.g. RunJobFlow) or `account`'), z.object({ burst: z.number().int().min(1), perSecond: z.number().positive() }).strict())
+          .optional()
+          .describe("EMR's API rate limits, where the account's quotas were raised; default: Service Quotas defaults"),
       })
       .strict(),
   })
@@ -70,6 +76,9 @@ export const DEFAULT_CONFIG: Config = {
     spotTimeoutMinutes: 10,
     maxLifetimeHours: 12,
     logWaitSeconds: 330,
+    // guardrails for a class: 100 small clusters are ~$72/hour (us-east-1 on-demand)
+    cohortMaxClusters: 100,
+    cohortMaxHourlyUsd: 100,
     // Several types of the same size per fleet so Spot has pools to choose from; groups use the first.
     profiles: {
       small: { primaryTypes: ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge'], coreTypes: ['m5.xlarge', 'm5a.xlarge', 'm6i.xlarge'], coreCount: 2, taskCount: 0, ebsGb: 64 },

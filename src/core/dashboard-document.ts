@@ -7,7 +7,7 @@ import { sparkline } from './sparkline.js';
  * never in it (they are only fetched on demand, on a terminal).
  */
 export function dashboardDocument(s: DashboardState): Record<string, unknown> {
-  const base = { target: s.target, mode: s.mode, label: s.label, at: new Date(s.now).toISOString(), calls: s.refresh.calls ?? null, error: s.refresh.error ?? null };
+  const base = { target: s.target, mode: s.mode, label: s.label, at: new Date(s.now).toISOString(), calls: s.refresh.calls ?? null, error: s.refresh.error ?? null, ...(s.refresh.note ? { note: s.refresh.note } : {}) };
   if (s.target === 'local') {
     const p = studentPanel(s);
     return { ...base, runs: s.local.runs.map((r) => ({ lab: r.lab, runId: r.runId, state: r.state, steps: r.steps.map((st) => ({ name: st.name, state: st.state, seconds: st.seconds ?? null, failure: st.failure?.summary ?? null })) })), spark: s.local.spark ?? null, sparkUi: p.uiLink ?? null };

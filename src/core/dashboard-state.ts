@@ -97,6 +97,8 @@ export interface RefreshStatus {
   /** API (or Spark REST) calls the last refresh made */
   calls?: number | undefined;
   error?: { message: string; hint?: string | undefined } | undefined;
+  /** the source slowed down or read less than asked to stay within API rate limits, and says why */
+  note?: string | undefined;
 }
 
 export interface DashboardState {
@@ -163,7 +165,7 @@ export type DashboardEvent =
   | { type: 'local-runs'; at: number; runs: RunRecord[] }
   /** undefined: no Spark application is answering */
   | { type: 'spark'; at: number; snapshot: SparkSnapshot | undefined }
-  | { type: 'refresh-end'; at: number; calls: number }
+  | { type: 'refresh-end'; at: number; calls: number; note?: string | undefined }
   | { type: 'refresh-failed'; at: number; message: string; hint?: string | undefined }
   // from the keyboard and the clock
   | { type: 'tick'; now: number }
@@ -263,7 +265,7 @@ export function reduceDashboard(s: DashboardState, e: DashboardEvent): Dashboard
     case 'spark':
       return { ...s, now: later(s.now, e.at), local: withSpark(s.local, e.snapshot, s.historyLength) };
     case 'refresh-end':
-      return { ...s, now: later(s.now, e.at), refresh: { count: s.refresh.count + 1, at: e.at, calls: e.calls } };
+      return { ...s, now: later(s.now, e.at), refresh: { count: s.refresh.count + 1, at: e.at, calls: e.calls, ...(e.note ? { note: e.note } : {}) } };
     case 'refresh-failed':
       return { ...s, now: later(s.now, e.at), refresh: { ...s.refresh, count: s.refresh.count + 1, at: e.at, error: { message: e.message, hint: e.hint } } };
     case 'tick':

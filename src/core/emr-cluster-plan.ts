@@ -1,3 +1,4 @@
+import { clusterName } from './emr-cluster-name.js';
 import { createHash } from 'node:crypto';
 import type { EbsConfiguration, InstanceFleetConfig, InstanceGroupConfig, JobFlowInstancesConfig, RunJobFlowInput } from '@aws-sdk/client-emr';
 import type { ClusterProfile, Config } from './config.js';
@@ -114,7 +115,7 @@ export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
   const expiresAt = new Date(o.now.getTime() + config.emr.maxLifetimeHours * 3600_000);
   const configurations = lab ? labConfigurations(lab) : [];
   const input: RunJobFlowInput = {
-    Name: `emr-spark-labs ${o.student}${lab ? ` ${lab.id}` : ''}`.slice(0, EMR_LIMITS.name),
+    Name: clusterName({ student: o.student, lab: lab?.id, course: config.course, cohort: o.cohort, shape, fleets: o.fleets, idempotencyKey: o.idempotencyKey }).slice(0, EMR_LIMITS.name),
     ReleaseLabel: config.emr.releaseLabel,
     Applications: APPLICATIONS,
     LogUri: config.emr.logUri ?? defaultLogUri({ bucket: o.bucket, student: o.student }),

@@ -33,6 +33,11 @@ function Header({ s }: { s: DashboardState }) {
         <Text bold>labs dashboard</Text> · {what} on {where} ·{' '}
         <Text dimColor>{at ? `refreshed ${at} UTC (${s.refresh.calls ?? 0} calls)` : 'loading…'}</Text>
       </Text>
+      {s.refresh.note ? (
+        <Text color="yellow" wrap="truncate">
+          {s.refresh.note}
+        </Text>
+      ) : null}
       {s.refresh.error ? (
         <Text color="red" wrap="truncate">
           last refresh failed: {s.refresh.error.message}

@@ -93,7 +93,7 @@ describe('labs cohort, on a fake EMR', () => {
     await cohortRun(config, lab, ['ana'], { ...quiet, labsHome: project.home, projectRoot: project.root, cacheDir: project.home, fleets: false, clients: fake.clients });
     const engineFor = (student: string) => new EmrEngine({ config: { ...config, student }, projectRoot: project.root, cacheDir: project.home, runsDir: project.home, clients: fake.clients, sleep: async () => {} });
     let [grade] = await cohortGrade(lab, ['ana'], { labsHome: project.home, cohort: 'fall-27', concurrency: 1, engineFor });
-    for (let i = 0; i < 20 && grade!.state === 'RUNNING'; i++) [grade] = await cohortGrade(lab, ['ana'], { labsHome: project.home, cohort: 'fall-27', concurrency: 1, engineFor });
+    for (let i = 0; i < 20 && grade!.state === 'RUNNING'; i++, fake.tick()) [grade] = await cohortGrade(lab, ['ana'], { labsHome: project.home, cohort: 'fall-27', concurrency: 1, engineFor });
     expect(grade).toMatchObject({ passed: 1, total: 2, pending: 1 });
   });
 

@@ -161,7 +161,7 @@ describe('labs start --target emr, on a fake EMR', () => {
 
     fake.mock.restore();
     fake = new FakeAws();
-    fake.throttle.set('GetResources', 1);
+    fake.throttle.set('ListClusters', 1);
     const err = await start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as EnvironmentError).message).toMatch(/throttl/);

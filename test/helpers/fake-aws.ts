@@ -45,6 +45,8 @@ import {
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { stepLogKey } from '../../src/core/emr-layout.js';
 import { mockAws, type MockAws } from './mock-aws.js';
+import { exemptFromPacing } from '../../src/aws/emr-pacing.js';
+import { ACCOUNT_BUCKET, emrQuotas, type Bucket } from '../../src/core/emr-quotas.js';
 
 export const ACCOUNT = '123456789012';
 
@@ -63,6 +65,35 @@ export interface FakeOptions {
   stepOutcome?: (step: StepConfig) => StepOutcome;
   /** the bucket already exists (a warm account) */
   bucketExists?: boolean;
+  /**
+   * EMR's token buckets (per operation and account-wide; true: the Service Quotas defaults): a call beyond them is
+   * answered ThrottlingException, as EMR does. The tool's pacing is on for these clients only then.
+   */
+  rateLimits?: boolean | Record<string, Bucket>;
+  /** the buckets' clock (ms); default Date.now, which a test's fake timers control */
+  now?: () => number;
+}
+
+/** One of EMR's token buckets as the service keeps it: refilled continuously, up to the burst. */
+class ServerBucket {
+  private tokens: number;
+  private at: number;
+  constructor(
+    private readonly b: Bucket,
+    now: number,
+  ) {
+    this.tokens = b.burst;
+    this.at = now;
+  }
+  available(now: number): boolean {
+    this.tokens = Math.min(this.b.burst, this.tokens + ((now - this.at) * this.b.perSecond) / 1000);
+    this.at = now;
+    // a token refilled at exactly this ms counts: float sums of 2000 ms * 0.5/s may land a hair below 1
+    return this.tokens >= 1 - 1e-9;
+  }
+  take(): void {
+    this.tokens -= 1;
+  }
 }
 
 class AwsError extends Error {
@@ -119,6 +150,7 @@ export class FakeAws {
 
   constructor(private readonly o: FakeOptions = {}) {
     this.mock = mockAws(o.region ?? 'eu-west-1');
+    if (o.rateLimits) exemptFromPacing(this.mock.clients.emr, false);
     if (o.bucketExists) this.buckets.add(`emr-spark-labs-${ACCOUNT}-${o.region ?? 'eu-west-1'}`);
     this.wire();
   }
@@ -127,7 +159,35 @@ export class FakeAws {
     return this.mock.clients;
   }
 
-  private guard(name: string): void {
+  /** EMR calls answered ThrottlingException by the buckets, by operation */
+  readonly throttled = new Map<string, number>();
+  private readonly tokenBuckets = new Map<string, ServerBucket>();
+
+  /** the rate limit: the operation's bucket and the account's must both have a token */
+  private takeToken(name: string): void {
+    if (!this.o.rateLimits) return;
+    const quotas = emrQuotas(this.o.rateLimits === true ? undefined : this.o.rateLimits);
+    const now = (this.o.now ?? Date.now)();
+    const bucket = (key: string) => {
+      let b = this.tokenBuckets.get(key);
+      if (!b && quotas[key]) this.tokenBuckets.set(key, (b = new ServerBucket(quotas[key]!, now)));
+      return b;
+    };
+    const own = bucket(name);
+    const account = bucket(ACCOUNT_BUCKET)!;
+    const okOwn = own ? own.available(now) : true;
+    const okAccount = account.available(now);
+    if (!okOwn || !okAccount) {
+      this.throttled.set(name, (this.throttled.get(name) ?? 0) + 1);
+      throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    }
+    own?.take();
+    account.take();
+  }
+
+  /** `service`: EMR's calls draw from its buckets; the other services' are only throttled on request */
+  private guard(name: string, service: 'emr' | 'other' = 'emr'): void {
+    if (service === 'emr') this.takeToken(name);
     const n = this.throttle.get(name) ?? 0;
     if (n > 0) {
       this.throttle.set(name, n - 1);
@@ -150,6 +210,17 @@ export class FakeAws {
   /** Time passes for clusters nobody is describing (a run queued with --no-wait): each active one moves a state on. */
   tick(): void {
     for (const fc of this.activeClusters()) this.advanceCluster(fc);
+  }
+
+  /** Time passes until every queued step has ended: the clusters come up and run them, with nobody describing. */
+  finishSteps(): void {
+    const live = (fc: FakeCluster) => fc.steps.some((e) => e.step.Status!.State === 'PENDING' || e.step.Status!.State === 'RUNNING');
+    for (const fc of this.activeClusters()) {
+      for (let i = 0; i < 1000 && live(fc); i++) {
+        this.advanceCluster(fc);
+        for (const e of fc.steps) this.advanceStep(fc, e);
+      }
+    }
   }
 
   terminate(id: string, state: ClusterState = 'TERMINATED'): void {
@@ -246,13 +317,16 @@ export class FakeAws {
       this.advanceCluster(fc);
       return { Cluster: before };
     });
-    emr.on(ListClustersCommand).callsFake(({ ClusterStates, CreatedAfter }: { ClusterStates?: ClusterState[]; CreatedAfter?: Date }) => {
+    emr.on(ListClustersCommand).callsFake(({ ClusterStates, CreatedAfter, Marker }: { ClusterStates?: ClusterState[]; CreatedAfter?: Date; Marker?: string }) => {
       this.guard('ListClusters');
+      // newest first, 50 a page, Name and state only: as EMR answers
       const clusters = [...this.clusters.values()]
         .filter((c) => !ClusterStates || ClusterStates.includes(c.cluster.Status!.State!))
         .filter((c) => !CreatedAfter || c.cluster.Status!.Timeline!.CreationDateTime! >= CreatedAfter)
-        .map((c) => ({ Id: c.cluster.Id, Name: c.cluster.Name, Status: c.cluster.Status }));
-      return { Clusters: clusters };
+        .reverse()
+        .map((c) => ({ Id: c.cluster.Id, Name: c.cluster.Name, ClusterArn: c.cluster.ClusterArn, Status: structuredClone(c.cluster.Status) }));
+      const start = Marker ? Number(Marker) : 0;
+      return { Clusters: clusters.slice(start, start + 50), ...(start + 50 < clusters.length ? { Marker: String(start + 50) } : {}) };
     });
     emr.on(AddJobFlowStepsCommand).callsFake(({ JobFlowId, Steps }: { JobFlowId: string; Steps: StepConfig[] }) => {
       this.guard('AddJobFlowSteps');
@@ -276,10 +350,12 @@ export class FakeAws {
       return { Step: before };
     });
     emr.on(ListStepsCommand).callsFake(({ ClusterId, StepStates }: { ClusterId: string; StepStates?: StepState[] }) => {
+      this.guard('ListSteps');
       const fc = this.clusters.get(ClusterId)!;
       return { Steps: fc.steps.map((s) => s.step).filter((s) => !StepStates || StepStates.includes(s.Status!.State!)).reverse() };
     });
     emr.on(CancelStepsCommand).callsFake(({ ClusterId, StepIds }: { ClusterId: string; StepIds: string[] }) => {
+      this.guard('CancelSteps');
       const fc = this.clusters.get(ClusterId)!;
       return {
         CancelStepsInfoList: StepIds.map((id) => {
@@ -293,38 +369,54 @@ export class FakeAws {
       };
     });
     emr.on(TerminateJobFlowsCommand).callsFake(({ JobFlowIds }: { JobFlowIds: string[] }) => {
+      this.guard('TerminateJobFlows');
       for (const id of JobFlowIds) this.terminate(id);
       return {};
     });
-    emr.on(GetOnClusterAppUIPresignedURLCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ PresignedURLReady: true, PresignedURL: `https://p-${ClusterId}.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret` }));
+    emr.on(GetOnClusterAppUIPresignedURLCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      this.guard('GetOnClusterAppUIPresignedURL');
+      return { PresignedURLReady: true, PresignedURL: `https://p-${ClusterId}.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret` };
+    });
     // What the dashboard reads: shape and auto-termination as the cluster was asked for.
     emr.on(ListInstanceGroupsCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      this.guard('ListInstanceGroups');
       const groups = this.clusters.get(ClusterId)!.input.Instances?.InstanceGroups;
       if (!groups) throw new AwsError('InvalidRequestException', 'Instance fleets and instance groups are mutually exclusive.', 400);
       return { InstanceGroups: groups.map((g) => ({ InstanceGroupType: g.InstanceRole, InstanceType: g.InstanceType, RequestedInstanceCount: g.InstanceCount, RunningInstanceCount: g.InstanceCount })) };
     });
-    emr.on(ListInstanceFleetsCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({
+    emr.on(ListInstanceFleetsCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      this.guard('ListInstanceFleets');
+      return {
       InstanceFleets: (this.clusters.get(ClusterId)!.input.Instances?.InstanceFleets ?? []).map((f) => ({
         InstanceFleetType: f.InstanceFleetType,
         InstanceTypeSpecifications: f.InstanceTypeConfigs?.map((t) => ({ InstanceType: t.InstanceType })),
         ProvisionedOnDemandCapacity: f.TargetOnDemandCapacity,
         ProvisionedSpotCapacity: f.TargetSpotCapacity,
       })),
-    }));
-    emr.on(GetAutoTerminationPolicyCommand).callsFake(({ ClusterId }: { ClusterId: string }) => ({ AutoTerminationPolicy: this.clusters.get(ClusterId)!.input.AutoTerminationPolicy }));
+    };
+    });
+    emr.on(GetAutoTerminationPolicyCommand).callsFake(({ ClusterId }: { ClusterId: string }) => {
+      this.guard('GetAutoTerminationPolicy');
+      return { AutoTerminationPolicy: this.clusters.get(ClusterId)!.input.AutoTerminationPolicy };
+    });
     emr.on(CreatePersistentAppUICommand).callsFake(() => {
+      this.guard('CreatePersistentAppUI');
       const id = `p-ui-${++this.seq}`;
       this.persistentUis.add(id);
       return { PersistentAppUIId: id };
     });
     emr.on(DescribePersistentAppUICommand).callsFake(({ PersistentAppUIId }: { PersistentAppUIId: string }) => {
+      this.guard('DescribePersistentAppUI');
       if (!this.persistentUis.has(PersistentAppUIId)) throw new AwsError('InvalidRequestException', `Persistent app UI ${PersistentAppUIId} does not exist.`, 400);
       return { PersistentAppUI: { PersistentAppUIId, PersistentAppUITypeList: ['SHS'], PersistentAppUIStatus: 'ATTACHED' } };
     });
-    emr.on(GetPersistentAppUIPresignedURLCommand).callsFake(() => ({ PresignedURLReady: true, PresignedURL: 'https://p-ui-1.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret' }));
+    emr.on(GetPersistentAppUIPresignedURLCommand).callsFake(() => {
+      this.guard('GetPersistentAppUIPresignedURL');
+      return { PresignedURLReady: true, PresignedURL: 'https://p-ui-1.emrappui-prod.eu-west-1.amazonaws.com/shs/?token=secret' };
+    });
 
     tagging.on(GetResourcesCommand).callsFake(({ TagFilters }: { TagFilters: { Key: string; Values: string[] }[] }) => {
-      this.guard('GetResources');
+      this.guard('GetResources', 'other');
       if (this.taggingLags) return { ResourceTagMappingList: [] };
       const list = [...this.clusters.values()]
         .filter((c) => TagFilters.every((f) => c.cluster.Tags?.some((t) => t.Key === f.Key && f.Values.includes(t.Value!))))
@@ -364,7 +456,7 @@ export class FakeAws {
       return { UploadId: id, Bucket, Key };
     });
     s3.on(UploadPartCommand).callsFake(async ({ UploadId, PartNumber, Body }: { UploadId: string; PartNumber: number; Body: unknown }) => {
-      this.guard('UploadPart');
+      this.guard('UploadPart', 'other');
       parts.get(UploadId)!.parts[PartNumber - 1] = await bodyBytes(Body);
       return { ETag: `"p${PartNumber}"` };
     });

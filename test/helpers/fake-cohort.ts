@@ -43,9 +43,10 @@ export function fakeCohort(n: number, o: { state?: ClusterState; createdAt?: Dat
     { Key: TAG.student, Value: student(i) },
     { Key: TAG.lab, Value: 'day2-joins' },
   ];
+  // Names as the tool gave them before they carried the cohort and key: a look-up must describe these to know them
   const summary = (id: string): ClusterSummary => ({
     Id: id,
-    Name: id,
+    Name: `emr-spark-labs ${student(ids.indexOf(id))} day2-joins`,
     ClusterArn: arn(id),
     Status: { State: state, Timeline: { CreationDateTime: created, ReadyDateTime: new Date(created.getTime() + 480_000) } },
   });

@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../src/aws/clients.js';
+import { exemptFromPacing } from '../../src/aws/emr-pacing.js';
 
 /** botocore's name for each client's service: what the conformance check and the IAM policy test key on. */
 export const SERVICE_OF = {
@@ -49,6 +50,8 @@ export function mockAws(region = 'eu-west-1'): MockAws {
     sts: new STSClient(config),
     tagging: new ResourceGroupsTaggingAPIClient(config),
   };
+  // A mock has no rate limits: the tool's pacing would only slow tests down. FakeAws turns it back on with its buckets.
+  exemptFromPacing(clients.emr);
   const stubs = Object.fromEntries(Object.entries(clients).map(([k, c]) => [k, mockClient(c as never)])) as Record<keyof AwsClients, AnyStub>;
   return {
     clients,

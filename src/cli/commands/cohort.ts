@@ -81,7 +81,9 @@ export function registerCohort(program: Command): void {
       const lab = labId ? loadLab(labId) : undefined;
       const roster = flags.roster ? await readRoster(flags.roster) : undefined;
       const [{ loadConfig }, paths, cohorts] = await Promise.all([import('../../app/config-store.js'), import('../../app/paths.js'), import('../../app/emr/cohort.js')]);
-      const say = (m: string) => process.stderr.write(`${c.dim(m)}\n`);
+      const reporter = (await import('../reporters/cohort-progress.js')).cohortReporter({ json: flags.json, dim: c.dim });
+      const say = reporter.message;
+      const onProgress = reporter.progress;
 
       if (action === 'up' && flags.dryRun) {
         const config = loadConfig({ target: 'emr' });
@@ -99,12 +101,15 @@ export function registerCohort(program: Command): void {
       const { openEmr } = await import('../../app/emr/session.js');
       const session = await openEmr(awsFlags(cmd));
       const { ctx, config } = session;
+      // Ctrl-C: students under way finish, the rest are left alone; the same command again resumes
+      const interrupt = (await import('../signals.js')).interruptSignal(() => say('stopping after the students under way (Ctrl-C again quits now)'));
+      const signal = interrupt.signal;
       try {
         if (action === 'up') {
           const hourlyUsd = cohorts.classHourlyUsd(config, roster!.length);
           const cost = hourlyUsd === undefined ? '' : ` (~$${hourlyUsd.toFixed(2)}/hour while up; each ends after ${Math.round(config.emr.idleTimeoutSeconds / 60)} min idle)`;
           if (!(await confirm(`create up to ${roster!.length} EMR clusters for ${cohort}${cost}?`, { yes: flags.yes, what: 'create clusters' }))) return line('nothing created');
-          const outcomes = await cohorts.cohortUp(ctx, config, roster!, { cohort, concurrency, fleets: Boolean(flags.fleets), now: new Date(), onMessage: say });
+          const outcomes = await cohorts.cohortUp(ctx, config, roster!, { cohort, concurrency, fleets: Boolean(flags.fleets), now: new Date(), onMessage: say, onProgress, signal });
           return report(outcomes, flags.json, 'cohort up', `labs cohort up --cohort ${cohort} --roster ${flags.roster}`);
         }
 
@@ -124,7 +129,7 @@ export function registerCohort(program: Command): void {
           if (!ids.length) return flags.json ? printJson({ cohort, terminated: [] }) : line(`${cohort}: no live cluster to terminate`);
           if (flags.dryRun) return flags.json ? printJson({ cohort, wouldTerminate: ids }) : line(`would terminate ${ids.length} clusters: ${ids.join(', ')}`);
           if (!(await confirm(`terminate all ${ids.length} clusters of ${cohort}?`, { yes: flags.yes, what: `terminate ${ids.length} clusters` }))) return line('nothing terminated');
-          await (await import('../../app/emr/clusters.js')).terminate(ctx, ids);
+          await cohorts.cohortDown(ctx, config, ids, { onProgress });
           return flags.json ? printJson({ cohort, terminated: ids }) : line(`terminating ${ids.length} clusters of ${cohort}`);
         }
 
@@ -139,7 +144,7 @@ export function registerCohort(program: Command): void {
             return line(`would queue ${lab!.id} (${lab!.steps.length} steps) for ${students.length} students${missing.length ? `, creating clusters for ${missing.join(', ')}` : ''}; nothing was sent`);
           }
           if (missing.length && !(await confirm(`${missing.length} students have no cluster for ${lab!.id}: create ${missing.length} clusters?`, { yes: flags.yes, what: `create ${missing.length} clusters` }))) return line('nothing queued');
-          const outcomes = await cohorts.cohortRun(config, lab!, students, { cohort, concurrency, onMessage: say, labsHome: paths.labsHome(), projectRoot: paths.projectRoot, cacheDir: paths.cacheDir(), fleets, clients: ctx.clients });
+          const outcomes = await cohorts.cohortRun(config, lab!, students, { ctx, onProgress, signal, cohort, concurrency, onMessage: say, labsHome: paths.labsHome(), projectRoot: paths.projectRoot, cacheDir: paths.cacheDir(), fleets, clients: ctx.clients });
           return report(outcomes, flags.json, `cohort run ${lab!.id}`, `labs cohort run ${lab!.id} --cohort ${cohort}`);
         }
 
@@ -161,6 +166,7 @@ export function registerCohort(program: Command): void {
         const done = grades.filter((g) => g.total > 0 && g.passed === g.total).length;
         line(`${lab!.id}: ${done} of ${grades.length} students passed every check`);
       } finally {
+        interrupt.dispose();
         session.close();
       }
     });

@@ -57,6 +57,8 @@ export function registerDashboard(program: Command): void {
           student: config.student,
           checks: () => views.checksFromRuns(runs.latestOfEach()),
           focus: () => current.ui.openCluster,
+          intervalSeconds: interval.ms / 1000,
+          quotas: config.emr.apiQuotas,
         });
         // Presigned: handed to the screen only, never stored or logged.
         fetchSparkUi = async (id) => (await emr.sparkUiUrl(clients.emr, await emr.describeCluster(clients.emr, id))).url;

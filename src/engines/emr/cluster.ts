@@ -5,7 +5,7 @@ import { TAG } from '../../core/emr-tags.js';
 import { EnvironmentError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab-schema.js';
 import { ACTIVE_STATES, createClusterIdempotent, describeCluster, waitForClusterReady, type CreateOptions, type WaitOptions } from '../../aws/emr.js';
-import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../../aws/tagging.js';
+import { ClusterListing, sharedListing } from '../../aws/emr-lookup.js';
 import type { EmrContext } from './emr-context.js';
 
 export interface ClusterWho {
@@ -22,24 +22,17 @@ export function studentTags(w: ClusterWho): Record<string, string> {
 const isActive = (c: Cluster) => Boolean(c.Status?.State && ACTIVE_STATES.includes(c.Status.State));
 
 /**
- * Live clusters carrying all these tags, through the tagging index: one call (100 a page), then one Describe each
- * (the index also lists clusters that ended, and lags behind their state).
+ * Live clusters carrying all these tags: from the listing the command shares (`cohort` commands), else listed now.
+ * ListClusters decides what exists; the tagging index only saves DescribeCalls (aws/emr-lookup.ts).
  */
-export async function liveClustersTagged(ctx: EmrContext, wanted: Record<string, string>): Promise<Cluster[]> {
-  const tagged = await findTagged(ctx.clients.tagging, EMR_CLUSTER_TYPE, wanted);
-  const clusters: Cluster[] = [];
-  for (const r of tagged) {
-    const id = clusterIdFromArn(r.arn);
-    if (!id) continue;
-    const c = await describeCluster(ctx.clients.emr, id);
-    if (isActive(c)) clusters.push(c);
-  }
-  return clusters;
+export function liveClustersTagged(ctx: EmrContext, wanted: Record<string, string>, listing?: ClusterListing): Promise<Cluster[]> {
+  const l = listing ?? sharedListing(ctx.clients.emr) ?? new ClusterListing(ctx.clients, { prefetchTags: wanted });
+  return l.find(wanted);
 }
 
 /** The student's live clusters (optionally of one shape). */
-export function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: string): Promise<Cluster[]> {
-  return liveClustersTagged(ctx, { ...studentTags(w), ...(shape ? { [TAG.shape]: shape } : {}) });
+export function findStudentClusters(ctx: EmrContext, w: ClusterWho, shape?: string, listing?: ClusterListing): Promise<Cluster[]> {
+  return liveClustersTagged(ctx, { ...studentTags(w), ...(shape ? { [TAG.shape]: shape } : {}) }, listing);
 }
 
 export interface EnsureOptions extends ClusterWho {
@@ -50,6 +43,10 @@ export interface EnsureOptions extends ClusterWho {
   waitReady?: boolean;
   wait: WaitOptions;
   create?: CreateOptions;
+  /** the command's shared listing (else the one shared for these clients, else listed now) */
+  listing?: ClusterListing | undefined;
+  /** false: a found cluster is returned as listed (Id, state, tags), not described: enough for `cohort up` */
+  describeFound?: boolean;
   onMessage: (message: string) => void;
 }
 
@@ -76,16 +73,26 @@ export function explainClusterEnd(c: Cluster): EnvironmentError {
  */
 export async function ensureCluster(ctx: EmrContext, o: EnsureOptions): Promise<{ cluster: Cluster; created: boolean }> {
   const shape = clusterShape(o.config, o.lab, o.fleets);
-  let cluster = (await findStudentClusters(ctx, o, shape))[0];
+  const listing = o.listing ?? sharedListing(ctx.clients.emr);
+  let cluster = (await findStudentClusters(ctx, o, shape, listing))[0];
   let created = false;
   if (cluster) {
-    o.onMessage(`using cluster ${cluster.Id} (${cluster.Status?.State})`);
+    o.onMessage(`reusing cluster ${cluster.Id} (${cluster.Status?.State})`);
+    if (o.describeFound !== false) cluster = await describeCluster(ctx.clients.emr, cluster.Id!);
   } else {
     const input = planCluster({ config: o.config, lab: o.lab, student: o.student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(o.config.course, o.cohort, o.student, shape), now: o.now, bucket: ctx.layout.bucket });
     o.onMessage(`creating an EMR cluster (${o.config.emr.releaseLabel}, ${o.fleets ? 'instance fleets' : 'instance groups'}, auto-terminates after ${Math.round(o.config.emr.idleTimeoutSeconds / 60)} min idle)`);
-    const made = await createClusterIdempotent(ctx.clients.emr, input, o.create);
+    // the look-up above was the idempotency check: a fresh listing, or the command's, which it keeps up to date
+    const made = await createClusterIdempotent(ctx.clients.emr, input, { ...o.create, lookedUp: true });
     created = !made.reused;
-    cluster = await describeCluster(ctx.clients.emr, made.clusterId);
+    if (made.reused) o.onMessage(`reusing cluster ${made.clusterId}: an earlier attempt made it`);
+    if (o.describeFound === false && created) {
+      // just made: STARTING, as asked; a Describe would say nothing new (and costs a token of a 1/s bucket)
+      cluster = { Id: made.clusterId, Name: input.Name, Status: { State: 'STARTING' }, Tags: input.Tags, InstanceCollectionType: o.fleets ? 'INSTANCE_FLEET' : 'INSTANCE_GROUP' };
+    } else {
+      cluster = await describeCluster(ctx.clients.emr, made.clusterId);
+    }
+    listing?.remember(cluster);
   }
   if (cluster.Status?.State === 'WAITING' || cluster.Status?.State === 'RUNNING') return { cluster, created };
   if (o.waitReady === false) {

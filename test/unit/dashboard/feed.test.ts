@@ -80,6 +80,33 @@ describe('EMR dashboard feed: a fixed API budget per refresh', () => {
     expect(fake.callsByOperation().DescribeCluster).toBeUndefined();
   });
 
+  it("200 clusters stay inside EMR's buckets at the refresh rate: each operation within its refill, a faster interval is slowed and said", async () => {
+    fake = fakeCohort(200, { state: 'RUNNING' });
+    const emrOps = (from: number) => fake!.aws.calls().slice(from).filter((c) => c.service === 'emr').reduce<Record<string, number>>((a, c) => ({ ...a, [c.operation]: (a[c.operation] ?? 0) + 1 }), {});
+    const at30 = emrSource({ clients: fake.aws.clients, course: COURSE, cohort: COHORT, intervalSeconds: 30 });
+    const c = collector('cohort');
+    for (let i = 0; i < 3; i++) {
+      const from = fake.aws.calls().length;
+      await refreshOnce(at30, c.emit);
+      const ops = emrOps(from);
+      // ListClusters 0.5/s, ListSteps 0.5/s, DescribeCluster 1/s: at most what 30 s refill
+      expect(ops.ListClusters).toBe(4);
+      expect(ops.ListSteps ?? 0).toBeLessThanOrEqual(15);
+      expect(ops.DescribeCluster ?? 0).toBeLessThanOrEqual(30);
+    }
+    expect(c.state().refresh.note).toBeUndefined();
+    expect(at30.minIntervalMs!()).toBe(0);
+
+    const at5 = emrSource({ clients: fake.aws.clients, course: COURSE, cohort: COHORT, intervalSeconds: 5 });
+    const d = collector('cohort');
+    const from = fake.aws.calls().length;
+    await refreshOnce(at5, d.emit);
+    // 4 pages of ListClusters need 8 s of its bucket's refill: the next refresh waits that long, and the screen says so
+    expect(at5.minIntervalMs!()).toBeGreaterThanOrEqual(8000);
+    expect(d.state().refresh.note).toMatch(/^refreshing every \d+s, not 5s: \d+ \w+ calls a refresh, and EMR refills 0\.5\/s$/);
+    expect(emrOps(from).ListSteps ?? 0).toBeLessThanOrEqual(2);
+  });
+
   it('a failed refresh is an event with the cause and hint; the data already shown stays', async () => {
     fake = fakeCohort(2);
     const source = emrSource({ clients: fake.aws.clients, course: COURSE, cohort: COHORT });
