@@ -4,8 +4,8 @@ import { latestClusterMetrics } from '../aws/cloudwatch.js';
 import { ACTIVE_STATES, describeCluster, listClusters } from '../aws/emr.js';
 import { idleTimeoutSeconds, instanceShape, recentSteps } from '../aws/emr-dashboard.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../aws/tagging.js';
-import type { CheckSummary, ClusterInfo, DashboardEvent, StepInfo } from '../core/dashboard-state.js';
-import { TAG } from '../core/emr-tags.js';
+import type { CheckSummary, ClusterInfo, DashboardEvent, StepInfo } from '../core/dashboard/state.js';
+import { TAG } from '../core/emr/tags.js';
 import { nameMayMatch, parseClusterName } from '../core/emr-cluster-name.js';
 import { ACCOUNT_BUCKET, callsPerInterval, emrQuotas, operationOf, sustainableInterval, type Bucket } from '../core/emr-quotas.js';
 import { pacedEmr } from '../aws/emr-pacing.js';
@@ -71,7 +71,7 @@ function info(c: Cluster | ClusterSummary, tags: Record<string, string>): Cluste
   };
 }
 
-/** "day2-joins:joins 20261125-101500-3f9a" (core/emr-steps-plan.ts's emrStepName) -> lab and step. */
+/** "day2-joins:joins 20261125-101500-3f9a" (core/emr/steps-plan.ts's emrStepName) -> lab and step. */
 export function stepInfo(s: StepSummary): StepInfo {
   const name = s.Name ?? s.Id ?? '?';
   const m = /^([^:\s]+):(\S+)(?: (\S+))?$/.exec(name);

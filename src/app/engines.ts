@@ -2,6 +2,7 @@ import type { Config } from '../core/config.js';
 import type { Engine } from '../engines/engine.js';
 import { LazyEmrEngine } from '../engines/emr/lazy-emr-engine.js';
 import { LocalEngine } from '../engines/local/local-engine.js';
+import { awsOptions } from './aws-session.js';
 import { cacheDir, eventLogDir, projectRoot, runsDir } from './paths.js';
 
 export interface EngineOptions {
@@ -24,6 +25,6 @@ export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.en
     runsDir: runsDir(env),
     fleets: o.fleets,
     cohort: o.cohort,
-    aws: { profile: o.profile, region: o.region ?? config.emr.region, env },
+    aws: awsOptions(config, o, env),
   });
 }

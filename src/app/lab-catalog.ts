@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.js';
-import { parseLab } from '../core/lab-validate.js';
-import type { Lab } from '../core/lab-schema.js';
+import { parseLab } from '../core/lab/lab-validate.js';
+import type { Lab } from '../core/lab/lab-schema.js';
 import { closest } from '../core/suggest.js';
 import { projectRoot } from './paths.js';
 

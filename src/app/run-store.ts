@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../core/run-record.js';
+import type { RunRecord } from '../core/run/run-record.js';
 
 /**
  * Run records on disk: <runs>/<lab>/<runId>/run.json. Written atomically (tmp + rename) after every change,

@@ -24,11 +24,12 @@ import {
   type StepSummary,
 } from '@aws-sdk/client-emr';
 import { nameMayMatch } from '../core/emr-cluster-name.js';
-import { hasTags, TAG, tagValue } from '../core/emr-tags.js';
+import { LIVE_CLUSTER_STATES } from '../core/emr/cluster-states.js';
+import { hasTags, TAG, tagValue } from '../core/emr/tags.js';
 import { EnvironmentError } from '../core/errors.js';
 import { aws, toLabsError } from './errors.js';
 
-export const ACTIVE_STATES: ClusterState[] = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'];
+export const ACTIVE_STATES: ClusterState[] = [...LIVE_CLUSTER_STATES];
 
 export async function describeCluster(emr: EMRClient, clusterId: string): Promise<Cluster> {
   const out = await aws(`describe cluster ${clusterId}`, () => emr.send(new DescribeClusterCommand({ ClusterId: clusterId })));

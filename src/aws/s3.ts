@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { partitionOf, tlsOnlyBucketPolicy } from '../core/aws-arn.js';
+import { partitionOf, tlsOnlyBucketPolicy } from '../core/emr/aws-arn.js';
 import { EnvironmentError } from '../core/errors.js';
 import { aws, errorName, toLabsError } from './errors.js';
 

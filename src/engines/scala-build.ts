@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SCALA_JAR, SCALA_PROJECT } from '../core/step-plan.js';
+import { SCALA_JAR, SCALA_PROJECT } from '../core/run/step-plan.js';
 import {
   BUILD_STAMP,
   describeMavenFailure as describe,

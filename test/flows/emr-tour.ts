@@ -6,7 +6,7 @@ import { cohortClusters, cohortGrade, cohortRun, cohortUp } from '../../src/app/
 import { startLab } from '../../src/app/start.js';
 import { idleTimeoutSeconds, instanceShape, recentSteps } from '../../src/aws/emr-dashboard.js';
 import { ensureBucket, uploadIfChanged } from '../../src/aws/s3.js';
-import { connect } from '../../src/engines/emr/emr-context.js';
+import { connect } from '../../src/aws/session.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
 import { FakeAws } from '../helpers/fake-aws.js';
 import type { RecordedCall } from '../helpers/mock-aws.js';

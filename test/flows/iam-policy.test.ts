@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantedActions, iamPolicy, OPERATION_ACTIONS } from '../../src/core/iam-policy.js';
+import { grantedActions, iamPolicy, OPERATION_ACTIONS } from '../../src/core/emr/iam-policy.js';
 import { tourRequests } from './emr-tour.js';
 
 const base = { course: 'spark-on-emr', student: 'ana', bucket: 'emr-spark-labs-*', serviceRole: 'EMR_DefaultRole', instanceProfile: 'EMR_EC2_DefaultRole' };

@@ -43,7 +43,7 @@ import {
   PutPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { stepLogKey } from '../../src/core/emr-layout.js';
+import { stepLogKey } from '../../src/core/emr/layout.js';
 import { mockAws, type MockAws } from './mock-aws.js';
 import { exemptFromPacing } from '../../src/aws/emr-pacing.js';
 import { ACCOUNT_BUCKET, emrQuotas, type Bucket } from '../../src/core/emr-quotas.js';

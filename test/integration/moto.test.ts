@@ -12,8 +12,8 @@ import { ensureDatabase } from '../../src/aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../src/aws/s3.js';
 import { callerIdentity } from '../../src/aws/sts.js';
 import { mergeConfig } from '../../src/core/config.js';
-import { planCluster } from '../../src/core/emr-cluster-plan.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { planCluster } from '../../src/core/emr/cluster-plan.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { runLabs } from '../helpers/cli.js';
 import { startMoto, type MotoServer } from '../helpers/moto-server.js';
 

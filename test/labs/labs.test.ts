@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { labIds } from '../../src/app/lab-catalog.js';
-import type { RunRecord } from '../../src/core/run-record.js';
+import type { RunRecord } from '../../src/core/run/run-record.js';
 import { runLabsAsync as runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 

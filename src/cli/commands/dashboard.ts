@@ -30,8 +30,8 @@ export function registerDashboard(program: Command): void {
         import('../../app/run-store.js'),
         import('../../app/paths.js'),
         import('../../app/dashboard-feed.js'),
-        import('../../core/dashboard-state.js'),
-        import('../../core/dashboard-views.js'),
+        import('../../core/dashboard/state.js'),
+        import('../../core/dashboard/views.js'),
       ]);
       const config = loadConfig({ target: flags.cohort ? 'emr' : (flags.target as 'local' | 'emr' | undefined), student: flags.student });
       const target = config.target;
@@ -43,13 +43,14 @@ export function registerDashboard(program: Command): void {
       let fetchSparkUi: ((clusterId: string) => Promise<string>) | undefined;
       let release = () => {};
       if (target === 'emr') {
-        const [{ createClients, destroyClients }, { emrSource }, emr] = await Promise.all([
-          import('../../aws/clients.js'),
+        const [{ sessionClients }, { emrSource }, emr] = await Promise.all([
+          import('../../app/aws-session.js'),
           import('../../app/dashboard-emr-source.js'),
           import('../../aws/emr.js'),
         ]);
-        const clients = createClients({ ...awsFlags(cmd), region: awsFlags(cmd).region ?? config.emr.region });
-        release = () => destroyClients(clients);
+        const session = sessionClients(config, awsFlags(cmd));
+        const { clients } = session;
+        release = session.close;
         source = emrSource({
           clients,
           course: config.course,
@@ -73,7 +74,7 @@ export function registerDashboard(program: Command): void {
           await feed.refreshOnce(source, (e) => (current = state.reduceDashboard(current, e)));
           const error = current.refresh.error;
           if (error) throw new EnvironmentError(error.message, error.hint);
-          if (flags.json) return printJson((await import('../../core/dashboard-document.js')).dashboardDocument(current));
+          if (flags.json) return printJson((await import('../../core/dashboard/document.js')).dashboardDocument(current));
           if (!live) return (await import('../reporters/dashboard-plain.js')).dashboardPlainLines(current).forEach((l) => line(l));
         }
         if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'emr' ? 'EMR' : 'the local engine'}\n`);

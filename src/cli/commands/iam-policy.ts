@@ -10,7 +10,7 @@ export function registerIamPolicy(program: Command): void {
     .option('--student <id>', 'role student: whose clusters and prefix; default from config')
     .action(async (flags: { role: string; student?: string }) => {
       if (flags.role !== 'student' && flags.role !== 'instructor') throw new InputError(`--role must be student or instructor, not "${flags.role}"`);
-      const [{ loadConfig }, { iamPolicy }] = await Promise.all([import('../../app/config-store.js'), import('../../core/iam-policy.js')]);
+      const [{ loadConfig }, { iamPolicy }] = await Promise.all([import('../../app/config-store.js'), import('../../core/emr/iam-policy.js')]);
       const config = loadConfig({ student: flags.student });
       printJson(
         iamPolicy({

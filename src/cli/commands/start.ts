@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { runError } from '../../core/run-outcome.js';
-import type { RunEvent } from '../../core/run-record.js';
+import { runError } from '../../core/run/run-outcome.js';
+import type { RunEvent } from '../../core/run/run-record.js';
 import { awsFlags } from '../aws-flags.js';
 import { printJson } from '../output.js';
 import { honourNoColor } from '../no-color.js';

@@ -11,15 +11,15 @@ export function registerUi(program: Command): void {
     .option('--student <id>', 'student id; default from config')
     .option('--json', 'print one JSON document')
     .action(async (id: string | undefined, flags: { cluster?: string; student?: string; json?: boolean }, cmd: Command) => {
-      const [{ loadLab }, { openEmr }, { sparkUi }, { persistentUiIdsFile }, { labsHome }] = await Promise.all([
+      const [{ loadLab }, { openAwsSession }, { sparkUi }, { persistentUiIdsFile }, { labsHome }] = await Promise.all([
         import('../../app/lab-catalog.js'),
-        import('../../app/emr/session.js'),
+        import('../../app/aws-session.js'),
         import('../../app/emr/clusters.js'),
         import('../../app/emr/persistent-ui-ids.js'),
         import('../../app/paths.js'),
       ]);
       if (id) loadLab(id);
-      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       try {
         const ui = await sparkUi(session.ctx, session.config, flags.cluster, persistentUiIdsFile(path.join(labsHome(), 'persistent-ui.json')));
         if (flags.json) return printJson(ui);

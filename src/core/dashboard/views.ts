@@ -1,5 +1,6 @@
-import { costBetween, describeShape } from './dashboard-cost.js';
-import { formatDuration, formatMetric, formatUsd } from './dashboard-format.js';
+import { isLiveClusterState } from '../emr/cluster-states.js';
+import { costBetween, describeShape } from './cost.js';
+import { formatDuration, formatMetric, formatUsd } from './format.js';
 import {
   EMR_METRICS,
   LOCAL_METRICS,
@@ -11,14 +12,13 @@ import {
   type StepInfo,
   effectiveKey,
   movesClusters,
-} from './dashboard-state.js';
-import type { RunRecord } from './run-record.js';
+} from './state.js';
+import type { RunRecord } from '../run/run-record.js';
 import type { SparkRange } from './sparkline.js';
 
 /** What the screens show, derived from the state: pure, so the ink view, the plain text and --json agree. */
 
-const LIVE = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'];
-export const isLiveCluster = (c: Pick<ClusterView, 'state'>) => LIVE.includes(c.state);
+export const isLiveCluster = (c: Pick<ClusterView, 'state'>) => isLiveClusterState(c.state);
 
 /**
  * When the cluster became idle, as EMR's auto-termination counts it (no steps, no YARN apps), or undefined when it is
@@ -140,7 +140,7 @@ export function cohortRows(s: DashboardState): { rows: CohortRow[]; totals: Coho
   const totals: CohortTotals = {
     students: new Set(all.map((r) => r.student)).size,
     shown: rows.length,
-    live: all.filter((r) => LIVE.includes(r.state)).length,
+    live: all.filter((r) => isLiveClusterState(r.state)).length,
     running: all.filter((r) => r.state === 'RUNNING').length,
     idle: all.filter((r) => r.idleMinutes !== undefined).length,
     costUsd: all.reduce((a, r) => a + (r.costUsd ?? 0), 0),

@@ -1,4 +1,4 @@
-import type { CheckResult } from './checks.js';
+import type { CheckResult } from '../lab/checks.js';
 import type { RunEvent, RunRecord, SparkProgress, StepRecord } from './run-record.js';
 
 /** What a live view of one run shows; built from run events by a pure reducer, drawn by ui/ or printed plainly. */

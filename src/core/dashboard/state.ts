@@ -1,8 +1,8 @@
-import type { InstanceShape } from './dashboard-cost.js';
-import type { MetricUnit } from './dashboard-format.js';
-import type { RunRecord } from './run-record.js';
+import type { InstanceShape } from './cost.js';
+import type { MetricUnit } from './format.js';
+import type { RunRecord } from '../run/run-record.js';
 import type { SparkRange } from './sparkline.js';
-import type { SparkSnapshot } from './spark-metrics.js';
+import type { SparkSnapshot } from '../run/spark-metrics.js';
 
 /**
  * The live dashboard's state: what the poller (app/dashboard-feed.ts) has learnt, plus the few things the keyboard

@@ -1,5 +1,5 @@
 import { CHECK_OPERATORS, type CheckOperator } from './check-operators.js';
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import type { Check, Lab } from './lab-schema.js';
 
 export interface CheckResult {

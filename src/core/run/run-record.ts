@@ -1,9 +1,12 @@
-import type { CheckResult } from './checks.js';
+import type { CheckResult } from '../lab/checks.js';
 import type { Diagnosis } from './diagnose.js';
 
 /** EMR's step states; the local engine uses the same words so status output reads the same on both. */
 export type StepState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type RunState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+/** Engines a run can target; a new one (e.g. an EMR emulator) is one more member here and one more engine. */
+export type EngineTarget = 'local' | 'emr';
 
 export interface StepRecord {
   name: string;
@@ -26,7 +29,7 @@ export interface StepRecord {
 export interface RunRecord {
   lab: string;
   runId: string;
-  target: 'local' | 'emr';
+  target: EngineTarget;
   student: string;
   state: RunState;
   startedAt: string;

@@ -1,5 +1,5 @@
 import type { Configuration } from '@aws-sdk/client-emr';
-import type { EmrConfiguration, Lab } from './lab-schema.js';
+import type { EmrConfiguration, Lab } from '../lab/lab-schema.js';
 
 /** EMR's Glue Data Catalog client for Spark SQL's Hive metastore (classification spark-hive-site). */
 export const GLUE_FACTORY = 'com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory';

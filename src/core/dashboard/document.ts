@@ -1,5 +1,5 @@
-import type { DashboardState } from './dashboard-state.js';
-import { clusterAgeSeconds, clusterCost, cohortRows, idleSecondsLeft, studentPanel, type StudentPanel } from './dashboard-views.js';
+import type { DashboardState } from './state.js';
+import { clusterAgeSeconds, clusterCost, cohortRows, idleSecondsLeft, studentPanel, type StudentPanel } from './views.js';
 import { sparkline } from './sparkline.js';
 
 /**

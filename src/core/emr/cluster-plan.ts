@@ -1,12 +1,12 @@
-import { clusterName } from './emr-cluster-name.js';
+import { clusterName } from '../emr-cluster-name.js';
 import { createHash } from 'node:crypto';
 import type { EbsConfiguration, InstanceFleetConfig, InstanceGroupConfig, JobFlowInstancesConfig, RunJobFlowInput } from '@aws-sdk/client-emr';
-import type { ClusterProfile, Config } from './config.js';
-import { labConfigurations } from './emr-configurations.js';
-import { defaultLogUri } from './emr-layout.js';
-import { clusterTags } from './emr-tags.js';
-import { InputError } from './errors.js';
-import type { Lab } from './lab-schema.js';
+import type { ClusterProfile, Config } from '../config.js';
+import { labConfigurations } from './configurations.js';
+import { defaultLogUri } from './layout.js';
+import { clusterTags } from './tags.js';
+import { InputError } from '../errors.js';
+import type { Lab } from '../lab/lab-schema.js';
 
 /** EMR's documented bounds, checked before anything is sent. */
 export const EMR_LIMITS = {
@@ -30,6 +30,8 @@ export interface ClusterPlanOptions {
   idempotencyKey: string;
   now: Date;
   bucket: string;
+  /** clusterShape(config, lab, fleets), when the caller has it already */
+  shape?: string | undefined;
 }
 
 export const APPLICATIONS = [{ Name: 'Hadoop' }, { Name: 'Spark' }];
@@ -102,7 +104,7 @@ export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
     throw new InputError(`${lab.id} needs an instance-group cluster (its lab.yaml says cluster.fleets: false)`, 'run it without --fleets');
   }
   const profile = config.emr.profiles[lab?.cluster.profile ?? 'small'];
-  const shape = clusterShape(config, lab, o.fleets);
+  const shape = o.shape ?? clusterShape(config, lab, o.fleets);
   const subnets = config.emr.subnetIds;
   const instances: JobFlowInstancesConfig = {
     // The cluster outlives a step: the student's next lab reuses it; auto-termination ends it when idle.
@@ -131,6 +133,16 @@ export function planCluster(o: ClusterPlanOptions): RunJobFlowInput {
   };
   validateClusterPlan(input);
   return input;
+}
+
+/**
+ * The cluster a lab (or, without one, the course's base cluster) needs for this student: the RunJobFlow request with
+ * its shape and idempotency key worked out here, once, for every caller (run plan, `cluster up`, `cohort up`).
+ */
+export function clusterRequest(o: Omit<ClusterPlanOptions, 'idempotencyKey' | 'shape'>): { request: RunJobFlowInput; shape: string; idempotencyKey: string } {
+  const shape = clusterShape(o.config, o.lab, o.fleets);
+  const key = idempotencyKey(o.config.course, o.cohort, o.student, shape);
+  return { request: planCluster({ ...o, shape, idempotencyKey: key }), shape, idempotencyKey: key };
 }
 
 function within(what: string, value: number | undefined, range: { min: number; max: number }, hint: string): void {

@@ -1,4 +1,4 @@
-import { InterruptedError, LabFailedError, type LabsError } from './errors.js';
+import { InterruptedError, LabFailedError, type LabsError } from '../errors.js';
 import type { RunRecord } from './run-record.js';
 
 /** The error a finished run exits with, or undefined when it passed. */

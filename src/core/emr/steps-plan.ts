@@ -1,8 +1,8 @@
 import type { StepConfig } from '@aws-sdk/client-emr';
-import { artifactKey, artifactsPrefix, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './emr-layout.js';
-import { InputError } from './errors.js';
-import type { Lab, Step } from './lab-schema.js';
-import { labArtifacts, sparkSubmitArgv } from './step-plan.js';
+import { artifactKey, artifactsPrefix, dataPrefix, runPrefix, s3Uri, stepPrefix, type S3Layout } from './layout.js';
+import { InputError } from '../errors.js';
+import type { Lab, Step } from '../lab/lab-schema.js';
+import { sparkSubmitArgv } from '../run/step-plan.js';
 
 export const STEP_LIMITS = {
   /** steps a cluster may hold at once, and per AddJobFlowSteps call */
@@ -108,9 +108,4 @@ export function validateSteps(steps: readonly StepConfig[], labId: string): void
       'move long settings from step conf to the lab\'s spark.conf, or shorten args',
     );
   }
-}
-
-/** What `labs plan` and the engine upload: each artifact's key, by project-relative path. */
-export function artifactUploads(o: Pick<StepsPlanOptions, 'lab' | 'layout' | 'artifactSha'>): { file: string; bucket: string; key: string }[] {
-  return labArtifacts(o.lab).map((file) => ({ file, bucket: o.layout.bucket, key: artifactKey(o.layout, o.artifactSha[file] ?? '', file) }));
 }

@@ -1,7 +1,10 @@
-import type { Lab, Placeholder, Step } from './lab-schema.js';
+import type { Lab, Placeholder, Step } from '../lab/lab-schema.js';
 
 /** Shipped to every PySpark job with --py-files: result.json writer, timers, plan helpers. */
 export const LABKIT = 'spark-jobs/python/labkit.py';
+/** labkit's jobs/stages/tasks part, its own module; shipped with it (labkit imports it). */
+export const LABKIT_JOBS = 'spark-jobs/python/labkit_jobs.py';
+const PY_FILES = [LABKIT, LABKIT_JOBS];
 
 /** The Maven project of the Scala labs: a step names it as its job, with the main class in `class`. */
 export const SCALA_PROJECT = 'spark-jobs/scala';
@@ -25,6 +28,8 @@ export interface SubmitContext {
   engineConf?: Record<string, string>;
   /** Maven packages the engine adds (the local engine's S3A connector) */
   enginePackages?: readonly string[];
+  /** 's3a': an argument written s3:// is addressed as s3a:// (Spark without EMRFS has only S3A) */
+  s3Scheme?: 's3a';
 }
 
 export function isPythonJob(step: Step): boolean {
@@ -63,9 +68,12 @@ export function sparkSubmitArgv(lab: Lab, step: Step, ctx: SubmitContext): strin
   const packages = [...(ctx.enginePackages ?? []), ...step.packages];
   if (packages.length) argv.push('--packages', packages.join(','));
   for (const [k, v] of Object.entries(stepConf(lab, step, ctx.engineConf))) argv.push('--conf', `${k}=${v}`);
-  if (isPythonJob(step)) argv.push('--py-files', ctx.artifact(LABKIT));
+  if (isPythonJob(step)) argv.push('--py-files', PY_FILES.map((f) => ctx.artifact(f)).join(','));
   argv.push(ctx.artifact(jobArtifact(step)));
-  for (const arg of step.args) argv.push(resolvePlaceholders(arg, values));
+  for (const arg of step.args) {
+    const resolved = resolvePlaceholders(arg, values);
+    argv.push(ctx.s3Scheme === 's3a' && resolved.startsWith('s3://') ? `s3a://${resolved.slice('s3://'.length)}` : resolved);
+  }
   return argv;
 }
 
@@ -82,7 +90,7 @@ export function labArtifacts(lab: Lab): string[] {
   const files = new Set<string>();
   for (const step of lab.steps) {
     files.add(jobArtifact(step));
-    if (isPythonJob(step)) files.add(LABKIT);
+    if (isPythonJob(step)) for (const f of PY_FILES) files.add(f);
   }
   return [...files].sort();
 }

@@ -1,4 +1,4 @@
-import { CREATED_BY, TAG } from './emr-tags.js';
+import { CREATED_BY, TAG } from './tags.js';
 
 /**
  * Every AWS operation the tool calls (service/Operation, botocore's names) and the IAM action it needs.
