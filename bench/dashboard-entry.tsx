@@ -4,7 +4,7 @@ import { render } from 'ink';
 import { emrSource } from '../src/app/dashboard-emr-source.js';
 import { refreshOnce, REFRESH_SECONDS } from '../src/app/dashboard-feed.js';
 import { DEFAULT_EMR_QUOTAS, sustainableInterval } from '../src/core/emr-quotas.js';
-import { initialDashboardState, reduceDashboard, type DashboardState } from '../src/core/dashboard-state.js';
+import { initialDashboardState, reduceDashboard, type DashboardState } from '../src/core/dashboard/state.js';
 import { Dashboard } from '../src/ui/Dashboard.js';
 import { createStore } from '../src/ui/store.js';
 import { COHORT, COURSE, fakeCohort, naiveCalls } from '../test/helpers/fake-cohort.js';

@@ -122,7 +122,7 @@ def jvm_storage(spark) -> List[Dict[str, Any]]:
 
 def storage_snapshot(spark) -> Dict[str, Any]:
     """What is cached right now. The UI's store is fed by listener events, so let them land first."""
-    labkit._wait_for_listeners(spark.sparkContext, 10)
+    labkit.wait_for_listeners(spark.sparkContext, 10)
     rest = rest_storage(spark)
     if rest is not None:
         return {"source": "rest", "rdds": rest}
@@ -168,16 +168,7 @@ def plan_size(df: DataFrame) -> Dict[str, int]:
 
 
 def checkpoint_files(spark, directory: str) -> int:
-    path = spark._jvm.org.apache.hadoop.fs.Path(directory)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    if not fs.exists(path):
-        return 0
-    it = fs.listFiles(path, True)
-    n = 0
-    while it.hasNext():
-        it.next()
-        n += 1
-    return n
+    return len(labkit.list_files(spark, directory))
 
 
 # ---------------------------------------------------------------------------------------------- transform

@@ -109,13 +109,12 @@ def rows_of(df: DataFrame) -> List[List[Any]]:
 
 
 def scan_partitions(df: DataFrame) -> Dict[str, Any]:
-    for node in labkit._walk(df.sparkSession._jvm, labkit.final_plan(df)):
-        if labkit._simple_name(node) == "FileSourceScanExec":
-            opt = node.metrics().get("numPartitions")
-            return {
-                "partition_filters": str(node.partitionFilters().toString()),
-                "partitions_read": int(opt.get().value()) if opt.isDefined() else None,
-            }
+    for node in labkit.scan_nodes(df):
+        opt = node.metrics().get("numPartitions")
+        return {
+            "partition_filters": str(node.partitionFilters().toString()),
+            "partitions_read": int(opt.get().value()) if opt.isDefined() else None,
+        }
     return {}
 
 

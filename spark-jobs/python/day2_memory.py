@@ -91,7 +91,7 @@ def stage_spill(spark, stage_ids: List[int]) -> Dict[str, Any]:
 
 def executor_memory(spark) -> Dict[str, Any]:
     """The Executors tab: GC time and memory pools of the (only, in local mode) executor, 'driver'."""
-    labkit._wait_for_listeners(spark.sparkContext, 10)
+    labkit.wait_for_listeners(spark.sparkContext, 10)
     data = rest(spark, "executors")
     if not data:
         return {"available": False}
@@ -131,21 +131,8 @@ def jvm_facts(spark) -> Dict[str, Any]:
 
 def read_json(spark, uri: str) -> Optional[Dict[str, Any]]:
     """Another step's result.json, through Hadoop FS (a local path here, s3:// on EMR)."""
-    path = spark._jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    if not fs.exists(path):
-        return None
-    stream = fs.open(path)
-    try:
-        reader = spark._jvm.java.io.BufferedReader(spark._jvm.java.io.InputStreamReader(stream, "UTF-8"))
-        lines = []
-        line = reader.readLine()
-        while line is not None:
-            lines.append(line)
-            line = reader.readLine()
-        return json.loads("\n".join(lines))
-    finally:
-        stream.close()
+    text = labkit.read_text(spark, uri)
+    return None if text is None else json.loads(text)
 
 
 # ---------------------------------------------------------------------------------------------- transform
@@ -188,7 +175,7 @@ def transform(spark: SparkSession, label: str, rows: int, compare_with: Optional
     # simply not cached, and recomputed when needed)
     cached = build_rows(spark, rows // 2).persist(StorageLevel.MEMORY_ONLY)
     cached.count()
-    labkit._wait_for_listeners(spark.sparkContext, 10)
+    labkit.wait_for_listeners(spark.sparkContext, 10)
     rdds = rest(spark, "storage/rdd") or []
     entry = rdds[0] if rdds else {}
     result["storage"] = {

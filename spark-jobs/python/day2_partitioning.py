@@ -70,31 +70,21 @@ def join_tiers(sales: DataFrame, customers: DataFrame) -> DataFrame:
 
 def list_files(spark, directory: str) -> List[str]:
     """Data files under a directory (relative paths), through Hadoop FS so it works on S3 too."""
-    path = spark._jvm.org.apache.hadoop.fs.Path(directory)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+    fs, path = labkit.hadoop_fs(spark, directory)
     root = str(fs.makeQualified(path).toString()).rstrip("/") + "/"
-    it = fs.listFiles(path, True)
-    files = []
-    while it.hasNext():
-        name = str(it.next().getPath().toString())
-        rel = name[len(root):] if name.startswith(root) else name
-        base = rel.rsplit("/", 1)[-1]
-        if not base.startswith(("_", ".")):
-            files.append(rel)
-    return sorted(files)
+    rel = [f.uri[len(root):] if f.uri.startswith(root) else f.uri for f in labkit.list_files(spark, directory, missing_ok=False) if not f.name.startswith(("_", "."))]
+    return sorted(rel)
 
 
 def scan_info(df: DataFrame) -> Dict[str, Any]:
     """The FileSourceScanExec of a query: its partition filters and the files/partitions it read."""
-    jvm = df.sparkSession._jvm
-    for node in labkit._walk(jvm, labkit.final_plan(df)):
-        if labkit._simple_name(node) == "FileSourceScanExec":
-            metrics = {}
-            for name in ("numFiles", "numPartitions", "numOutputRows"):
-                opt = node.metrics().get(name)
-                if opt.isDefined():
-                    metrics[name] = int(opt.get().value())
-            return {"partition_filters": str(node.partitionFilters().toString()), **metrics}
+    for node in labkit.scan_nodes(df):
+        metrics = {}
+        for name in ("numFiles", "numPartitions", "numOutputRows"):
+            opt = node.metrics().get(name)
+            if opt.isDefined():
+                metrics[name] = int(opt.get().value())
+        return {"partition_filters": str(node.partitionFilters().toString()), **metrics}
     return {}
 
 

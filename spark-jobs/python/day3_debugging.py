@@ -93,6 +93,7 @@ def stage_evidence(spark: SparkSession, stage_ids: List[int]) -> List[Dict[str, 
         st = max(attempts, key=lambda a: a.get("attemptId", 0))
         q = rest(spark, f"stages/{sid}/{st.get('attemptId', 0)}/taskSummary?quantiles=0.5,1.0") or {}
         run = q.get("executorRunTime", [None, None])
+        records = (q.get("shuffleReadMetrics") or {}).get("readRecords", [None, None])
         out.append(
             {
                 "stage_id": sid,
@@ -106,9 +107,17 @@ def stage_evidence(spark: SparkSession, stage_ids: List[int]) -> List[Dict[str, 
                 "disk_bytes_spilled": st.get("diskBytesSpilled"),
                 "shuffle_write_bytes": st.get("shuffleWriteBytes"),
                 "shuffle_read_bytes": st.get("shuffleReadBytes"),
+                "shuffle_read_records": st.get("shuffleReadRecords"),
+                "max_task_read_records": records[1],
             }
         )
     return out
+
+
+def records_share(stage: Optional[Dict[str, Any]]) -> Optional[float]:
+    if not stage or not stage.get("shuffle_read_records") or stage.get("max_task_read_records") is None:
+        return None
+    return round(stage["max_task_read_records"] / stage["shuffle_read_records"], 3)
 
 
 def run_job(spark: SparkSession, label: str, description: str, action) -> Dict[str, Any]:
@@ -149,6 +158,9 @@ def transform(spark: SparkSession, rows: int) -> Dict[str, Any]:
         "jobs": jobs,
         "evidence": {
             "hot_key_share": round(int(top["count"]) / rows, 3),
+            # Measured on the executors, not planted: the share of the straggler stage's shuffled rows that its
+            # biggest task read (the Stages tab's Shuffle Read Records, max vs total).
+            "straggler_records_share": records_share(straggler),
             "straggler_max_over_median": straggler["max_over_median"] if straggler else None,
             "straggler_wait_ms": (straggler["max_task_ms"] - straggler["median_task_ms"]) if straggler else None,
             "spill_disk_bytes": sum((s.get("disk_bytes_spilled") or 0) for j in jobs.values() for s in j["stages"]),

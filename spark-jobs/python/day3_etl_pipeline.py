@@ -177,14 +177,10 @@ def table_state(spark: SparkSession, table: str) -> Dict[str, Any]:
         F.sum(F.xxhash64("order_id", "customer_id", "country", "amount", "order_ts", "updated_at").cast("decimal(38,0)")).alias("checksum"),
         F.sum("amount").alias("amount_total"),
     ).first()
-    jvm = spark._jvm
-    root = jvm.org.apache.hadoop.fs.Path(table)
-    fs = root.getFileSystem(spark._jsc.hadoopConfiguration())
     files: Dict[str, list] = {}
-    for st in fs.listStatus(root):
-        name = st.getPath().getName()
-        if st.isDirectory() and name.startswith("order_date="):
-            files[name] = sorted(str(f.getPath().getName()) for f in fs.listStatus(st.getPath()) if f.getPath().getName().startswith("part-"))
+    for d in labkit.list_dir(spark, table):
+        if d.is_dir and d.name.startswith("order_date="):
+            files[d.name] = sorted(f.name for f in labkit.list_dir(spark, d.uri) if f.name.startswith("part-"))
     return {
         "rows": int(row["rows"]),
         "distinct_orders": int(row["distinct_orders"]),

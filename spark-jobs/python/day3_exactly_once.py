@@ -103,13 +103,7 @@ class TwoSinks:
 
 def checkpoint_logs(spark: SparkSession, ckpt: str) -> Dict[str, List[int]]:
     """Batch ids in the checkpoint's offsets/ (planned) and commits/ (finished) logs."""
-    jvm = spark._jvm
-    out = {}
-    for log in ("offsets", "commits"):
-        p = jvm.org.apache.hadoop.fs.Path(f"{ckpt}/{log}")
-        fs = p.getFileSystem(spark._jsc.hadoopConfiguration())
-        out[log] = sorted(int(s.getPath().getName()) for s in fs.listStatus(p) if s.getPath().getName().isdigit()) if fs.exists(p) else []
-    return out
+    return {log: sorted(int(s.name) for s in labkit.list_dir(spark, f"{ckpt}/{log}") if s.name.isdigit()) for log in ("offsets", "commits")}
 
 
 def sink_state(spark: SparkSession, sink: str) -> Dict[str, Any]:

@@ -57,17 +57,8 @@ def build_orders(spark: SparkSession, rows: int, partitions: int) -> DataFrame:
 
 
 def bytes_on_disk(spark: SparkSession, path: str) -> Dict[str, int]:
-    jvm = spark._jvm
-    root = jvm.org.apache.hadoop.fs.Path(path)
-    fs = root.getFileSystem(spark._jsc.hadoopConfiguration())
-    total, files = 0, 0
-    it = fs.listFiles(root, True)
-    while it.hasNext():
-        st = it.next()
-        if st.getPath().getName().startswith("part-"):
-            total += int(st.getLen())
-            files += 1
-    return {"bytes": total, "files": files}
+    parts = [f for f in labkit.list_files(spark, path, missing_ok=False) if f.name.startswith("part-")]
+    return {"bytes": sum(f.size for f in parts), "files": len(parts)}
 
 
 def queries(spark: SparkSession, path: str, fmt: str, rows: int) -> Dict[str, Callable[[], Any]]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -112,13 +112,8 @@ def read_success(spark: SparkSession, target: str) -> Dict[str, Any]:
 
 def list_output(spark: SparkSession, target: str) -> Dict[str, Any]:
     """Everything under the target after the write: data files, and anything left behind (_temporary, __magic)."""
-    jvm = spark._jvm
-    root = jvm.org.apache.hadoop.fs.Path(target)
-    fs = root.getFileSystem(spark._jsc.hadoopConfiguration())
-    files: List[str] = []
-    it = fs.listFiles(root, True)
-    while it.hasNext():
-        files.append(str(it.next().getPath().toUri().getPath()))
+    _, root = labkit.hadoop_fs(spark, target)
+    files = [f.path for f in labkit.list_files(spark, target, missing_ok=False)]
     prefix = str(root.toUri().getPath()).rstrip("/") + "/"
     rel = sorted(f[len(prefix):] if f.startswith(prefix) else f for f in files)
     parts = [f for f in rel if f.split("/")[-1].startswith("part-")]

@@ -83,19 +83,8 @@ def read_layout(spark: SparkSession, path: str) -> DataFrame:
 
 
 def list_objects(spark: SparkSession, path: str) -> Dict[str, Any]:
-    jvm = spark._jvm
-    root = jvm.org.apache.hadoop.fs.Path(path)
-    fs = root.getFileSystem(spark._jsc.hadoopConfiguration())
-    it = fs.listFiles(root, True)
-    count, size, prefixes = 0, 0, set()
-    while it.hasNext():
-        st = it.next()
-        name = st.getPath().getName()
-        if name.startswith("_") or name.startswith("."):
-            continue
-        count += 1
-        size += int(st.getLen())
-        prefixes.add(str(st.getPath().getParent().getName()))
+    objects = [f for f in labkit.list_files(spark, path, missing_ok=False) if not f.name.startswith(("_", "."))]
+    count, size, prefixes = len(objects), sum(f.size for f in objects), {f.parent for f in objects}
     return {"objects": count, "bytes": size, "avg_object_bytes": size // max(count, 1), "prefixes": len(prefixes)}
 
 

@@ -57,15 +57,7 @@ def expected_totals() -> Dict[str, int]:
 
 
 def list_names(spark: SparkSession, uri: str, recursive: bool = False) -> List[str]:
-    path = spark._jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
-    if not fs.exists(path):
-        return []
-    names = []
-    it = fs.listFiles(path, recursive)
-    while it.hasNext():
-        names.append(str(it.next().getPath().toUri().getPath()))
-    return names
+    return [f.path for f in labkit.list_files(spark, uri, recursive)]
 
 
 # ------------------------------------------------------------------------------------------------ DStreams

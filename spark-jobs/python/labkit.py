@@ -1,6 +1,6 @@
-"""labkit: the small helper every lab job ships with (spark-submit --py-files labkit.py).
+"""labkit: the small helper every lab job ships with (spark-submit --py-files labkit.py,labkit_jobs.py).
 
-One file, no dependencies beyond PySpark, nothing happens at import time (no SparkSession is created
+No dependencies beyond PySpark, nothing happens at import time (no SparkSession is created
 here): a job imports it, builds its own session, and uses these helpers to
 
 - parse the arguments every step takes (--out, --data) plus its own          -> lab_args
@@ -13,7 +13,10 @@ here): a job imports it, builds its own session, and uses these helpers to
                                                                                 join_nodes,
                                                                                 shuffle_exchanges,
                                                                                 result_partitions
-- record the jobs, stages and tasks one action ran                           -> record_jobs
+- find nodes of one kind in a plan (file scans by default)                   -> scan_nodes, walk_nodes
+- record the jobs, stages and tasks one action ran (labkit_jobs.py)          -> record_jobs
+- list and read a path through Hadoop's FileSystem (local, s3a://, s3://)     -> list_files, list_dir,
+                                                                                hadoop_fs
 - change SQL settings for one block of code                                  -> sql_conf
 
 Everything that reaches into the JVM goes through py4j (spark._jvm / spark._jsc / df._jdf). Those handles
@@ -26,14 +29,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as _dt
-import itertools
 import json
 import math
 import platform
 import statistics
-import threading
 import time
-import urllib.request
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional
 
 __all__ = [
@@ -56,11 +56,23 @@ __all__ = [
     "JOIN_NODE_NAMES",
     "shuffle_exchanges",
     "result_partitions",
+    "walk_nodes",
+    "scan_nodes",
     "record_jobs",
     "JobRecord",
     "group_cpu_seconds",
+    "wait_for_listeners",
+    "sum_or_none",
     "sql_conf",
+    "hadoop_fs",
+    "FileInfo",
+    "list_files",
+    "list_dir",
+    "read_text",
 ]
+
+# The jobs/stages/tasks part lives in labkit_jobs.py (shipped with it); a job reaches it through labkit.
+from labkit_jobs import JobRecord, group_cpu_seconds, record_jobs, sum_or_none, wait_for_listeners  # noqa: E402
 
 # --------------------------------------------------------------------------------------------- arguments
 
@@ -305,7 +317,7 @@ def plan_text(df) -> str:
     return final_plan(df).toString()
 
 
-def _walk(jvm, node) -> Iterator[Any]:
+def walk_nodes(jvm, node) -> Iterator[Any]:
     """Pre-order walk over a physical plan, stepping into the places children() does not reach.
 
     AQE wraps parts of the plan in leaf nodes: AdaptiveSparkPlanExec (nested, e.g. in subqueries) and
@@ -316,21 +328,21 @@ def _walk(jvm, node) -> Iterator[Any]:
     yield node
     name = _simple_name(node)
     if name == "AdaptiveSparkPlanExec":
-        yield from _walk(jvm, node.executedPlan())
+        yield from walk_nodes(jvm, node.executedPlan())
         return
     if name.endswith("QueryStageExec"):
-        yield from _walk(jvm, node.plan())
+        yield from walk_nodes(jvm, node.plan())
         return
     if name == "ReusedExchangeExec":
         return
     for child in _seq(jvm, node.children()):
-        yield from _walk(jvm, child)
+        yield from walk_nodes(jvm, child)
 
 
 def walk_plan(df) -> Iterator[Any]:
-    """The py4j nodes of df's final physical plan, pre-order, through AQE wrappers (see _walk).
+    """The py4j nodes of df's final physical plan, pre-order, through AQE wrappers (see walk_nodes).
     For the class of a node use class_name(node), e.g. 'SortMergeJoinExec', 'AQEShuffleReadExec'."""
-    return _walk(df.sparkSession._jvm, final_plan(df))
+    return walk_nodes(df.sparkSession._jvm, final_plan(df))
 
 
 def class_name(node) -> str:
@@ -338,10 +350,16 @@ def class_name(node) -> str:
     return _simple_name(node)
 
 
+def scan_nodes(df, cls: str = "FileSourceScanExec") -> List[Any]:
+    """The nodes of df's final plan of one class, pre-order: by default its file scans, whose metadata() and
+    metrics() say what was pushed down and what was read."""
+    return [n for n in walk_plan(df) if _simple_name(n) == cls]
+
+
 def plan_nodes(df) -> List[str]:
     """Operator names of the final plan, pre-order (the order explain() prints them, top down)."""
     jvm = df.sparkSession._jvm
-    return [str(n.nodeName()) for n in _walk(jvm, final_plan(df))]
+    return [str(n.nodeName()) for n in walk_nodes(jvm, final_plan(df))]
 
 
 def join_nodes(df) -> List[str]:
@@ -363,7 +381,7 @@ def shuffle_exchanges(df) -> List[Dict[str, Any]]:
     """
     jvm = df.sparkSession._jvm
     exchanges = []
-    for node in _walk(jvm, final_plan(df)):
+    for node in walk_nodes(jvm, final_plan(df)):
         if _simple_name(node) != "ShuffleExchangeExec":
             continue
         dep = node.shuffleDependency()
@@ -385,257 +403,6 @@ def result_partitions(df) -> int:
     it are the ones already written, so this adds no work.
     """
     return int(final_plan(df).execute().getNumPartitions())
-
-
-# ----------------------------------------------------------------------------------- jobs, stages, tasks
-#
-# How an action's jobs/stages/tasks are recorded, and why this way:
-#
-# * The action runs inside a job group (SparkContext.setJobGroup): every job it submits carries the group
-#   id, so statusTracker().getJobIdsForGroup(group) returns exactly that action's jobs, including the
-#   extra ones Spark submits on its own (a broadcast's collect, an orderBy's sampling job, AQE's query
-#   stages), and the description shows in the Jobs tab of the UI.
-# * statusTracker() is public, in-process API over the same status store that feeds the Spark UI. It works
-#   wherever the driver runs (local, YARN client or cluster mode on EMR) without any network access.
-#   The store is filled asynchronously by a listener, so right after the action returns the last events may
-#   not be processed yet: we wait for the listener bus to drain (LiveListenerBus.waitUntilEmpty, the hook
-#   Spark's own tests use), then poll until every job of the group is finished.
-# * statusTracker has no "skipped" state and no shuffle metrics. A stage of a finished job that completed
-#   no task and has none running was skipped: its shuffle output already existed. The UI's REST API
-#   (uiWebUrl + /api/v1/applications/<app>/stages) reports the status itself and the shuffle read/write
-#   bytes; we ask it when it answers (locally it does) and record null otherwise. We do not depend on it:
-#   on YARN the UI sits behind the ResourceManager's web proxy (AmIpFilter redirects), or may be disabled.
-
-_group_counter = itertools.count(1)
-# REST enrichment state: give up after two failures (the first request also pays the lazy start of the
-# UI's REST servlet, which takes seconds on a busy machine, hence the generous timeout).
-_rest_state: Dict[str, Any] = {"failures": 0, "last_error": None, "warmed": False}
-_REST_TIMEOUT_S = 15
-_REST_MAX_FAILURES = 2
-
-
-def _wait_for_listeners(sc, timeout_s: float) -> None:
-    try:
-        sc._jsc.sc().listenerBus().waitUntilEmpty(int(timeout_s * 1000))
-    except Exception:  # noqa: BLE001 - not reachable on some builds; the poll below still settles
-        time.sleep(0.5)
-
-
-def group_cpu_seconds(spark, group: str) -> float:
-    """Executor CPU time (s) of the JVM task threads of every stage of every job in a job group.
-
-    executorCpuTime is thread CPU time (ThreadMXBean), so unlike wall time it barely moves when other processes
-    compete for the cores: the measure for a speed-up on a shared machine. It is read from the driver's status
-    store, the in-process store behind the UI's Stages tab and REST API (AppStatusStore.lastStageAttempt): no HTTP,
-    and the same in YARN cluster mode. Python worker processes are not JVM threads: their CPU is not included.
-    """
-    sc = spark.sparkContext
-    _wait_for_listeners(sc, 10.0)  # the store is filled asynchronously
-    store = sc._jsc.sc().statusStore()
-    tracker = sc.statusTracker()
-    nanos = 0
-    for job_id in tracker.getJobIdsForGroup(group):
-        info = tracker.getJobInfo(job_id)
-        for stage_id in (info.stageIds if info else []):
-            try:
-                nanos += int(store.lastStageAttempt(int(stage_id)).executorCpuTime())
-            except Exception:  # noqa: BLE001 - a skipped stage never ran and has no attempt data
-                pass
-    return nanos / 1e9
-
-
-def _warm_rest(sc) -> None:
-    """Start the UI's REST servlet in the background (once) while the first recorded action runs, so that
-    reading the stages afterwards does not wait for it."""
-    if _rest_state["warmed"] or not sc.uiWebUrl:
-        return
-    _rest_state["warmed"] = True
-    url = f"{sc.uiWebUrl.rstrip('/')}/api/v1/version"
-
-    def ping() -> None:
-        try:
-            urllib.request.urlopen(url, timeout=60).close()  # noqa: S310 - our own driver's UI
-        except Exception:  # noqa: BLE001 - _rest_stages reports problems
-            pass
-
-    threading.Thread(target=ping, name="labkit-rest-warmup", daemon=True).start()
-
-
-def _rest_stages(sc) -> Optional[Dict[int, Dict[str, Any]]]:
-    """stageId -> the REST API's data for its latest attempt, or None if the UI does not answer."""
-    if _rest_state["failures"] >= _REST_MAX_FAILURES:
-        return None
-    url = sc.uiWebUrl
-    if not url:
-        _rest_state["failures"] = _REST_MAX_FAILURES
-        _rest_state["last_error"] = "the Spark UI is disabled (spark.ui.enabled=false)"
-        return None
-    try:
-        api = f"{url.rstrip('/')}/api/v1/applications/{sc.applicationId}/stages"
-        with urllib.request.urlopen(api, timeout=_REST_TIMEOUT_S) as resp:  # noqa: S310 - our own driver's UI
-            data = json.load(resp)
-    except Exception as err:  # noqa: BLE001 - optional enrichment: note it, never fail the lab on it
-        _rest_state["failures"] += 1
-        _rest_state["last_error"] = f"Spark UI REST API not reachable: {err}"
-        return None
-    _rest_state["failures"] = 0
-    _rest_state["last_error"] = None
-    by_stage: Dict[int, Dict[str, Any]] = {}
-    for stage in data:
-        sid = int(stage["stageId"])
-        if sid not in by_stage or stage.get("attemptId", 0) >= by_stage[sid].get("attemptId", 0):
-            by_stage[sid] = stage
-    return by_stage
-
-
-class JobRecord:
-    """What one recorded action did; filled in when the `with record_jobs(...)` block ends."""
-
-    def __init__(self, label: str, group: str, description: str):
-        self.label = label
-        self.group = group
-        self.description = description
-        self.seconds: Optional[float] = None
-        self.job_ids: List[int] = []
-        self.stages: List[Dict[str, Any]] = []  # one per stage, by stage id
-        self.rest_note: Optional[str] = None
-
-    @property
-    def stages_run(self) -> List[Dict[str, Any]]:
-        return [s for s in self.stages if s["status"] != "skipped"]
-
-    @property
-    def stages_skipped(self) -> List[Dict[str, Any]]:
-        return [s for s in self.stages if s["status"] == "skipped"]
-
-    @property
-    def tasks_per_stage(self) -> List[int]:
-        """Tasks each stage that ran completed, in stage-id order."""
-        return [s["completed_tasks"] for s in self.stages_run if s["completed_tasks"] is not None]
-
-    def summary(self) -> Dict[str, Any]:
-        """Plain scalars first (what checks read), then the per-stage list (what the student reads)."""
-        return {
-            "description": self.description,
-            "seconds": None if self.seconds is None else round(self.seconds, 3),
-            "jobs": len(self.job_ids),
-            "job_ids": self.job_ids,
-            "stages": len(self.stages),
-            "stages_run": len(self.stages_run),
-            "stages_skipped": len(self.stages_skipped),
-            "skipped_stage_ids": [s["stage_id"] for s in self.stages_skipped],
-            "tasks": sum(self.tasks_per_stage),
-            "tasks_per_stage": self.tasks_per_stage,
-            "shuffle_write_bytes": _sum_or_none(s["shuffle_write_bytes"] for s in self.stages),
-            "shuffle_read_bytes": _sum_or_none(s["shuffle_read_bytes"] for s in self.stages),
-            # CPU the tasks used, summed over stages: unlike wall time it barely grows when other programs
-            # compete for the cores, so it shows the work an action costs (null without the REST API)
-            "executor_cpu_ms": _sum_or_none(s["executor_cpu_ms"] for s in self.stages),
-            "stage_list": self.stages,
-            **({"rest_api": self.rest_note} if self.rest_note else {}),
-        }
-
-
-def _sum_or_none(values) -> Optional[float]:
-    values = list(values)
-    if any(v is None for v in values):
-        return None
-    total = sum(values)
-    return int(total) if all(isinstance(v, int) for v in values) else round(total, 1)
-
-
-_NO_NUMBERS = {
-    key: None
-    for key in (
-        "name", "tasks", "completed_tasks", "failed_tasks", "attempt", "shuffle_read_bytes", "shuffle_write_bytes",
-        "input_records", "spill_disk_bytes", "executor_run_ms", "executor_cpu_ms",
-    )
-}
-
-
-def _collect(sc, record: JobRecord, timeout_s: float) -> None:
-    tracker = sc.statusTracker()
-    deadline = time.monotonic() + timeout_s
-    _wait_for_listeners(sc, timeout_s)
-    while True:
-        job_ids = sorted(int(j) for j in tracker.getJobIdsForGroup(record.group))
-        infos = [tracker.getJobInfo(j) for j in job_ids]
-        done = all(i is not None and i.status in ("SUCCEEDED", "FAILED") for i in infos)
-        if done or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-
-    stage_jobs: Dict[int, List[int]] = {}
-    job_ok: Dict[int, bool] = {}
-    for job_id, info in zip(job_ids, infos):
-        if info is None:
-            continue
-        job_ok[job_id] = info.status in ("SUCCEEDED", "FAILED")
-        for sid in info.stageIds:
-            stage_jobs.setdefault(int(sid), []).append(job_id)
-
-    rest = _rest_stages(sc)
-    record.rest_note = None if rest is not None else _rest_state["last_error"]
-    stages = []
-    for sid in sorted(stage_jobs):
-        info = tracker.getStageInfo(sid)
-        if info is None:  # dropped from the store (spark.ui.retainedStages): keep the id, no numbers
-            stages.append({"stage_id": sid, "job_ids": stage_jobs[sid], "status": "unknown", **_NO_NUMBERS})
-            continue
-        finished = all(job_ok.get(j, False) for j in stage_jobs[sid])
-        inferred = (
-            "skipped"
-            if finished and info.numCompletedTasks == 0 and info.numActiveTasks == 0 and info.numTasks > 0
-            else ("complete" if info.numCompletedTasks >= info.numTasks else "incomplete")
-        )
-        r = (rest or {}).get(sid)
-        stages.append(
-            {
-                "stage_id": sid,
-                "job_ids": stage_jobs[sid],
-                "name": info.name,
-                "status": str(r["status"]).lower() if r else inferred,
-                "tasks": int(info.numTasks),  # = partitions of the RDD this stage computes
-                "completed_tasks": int(info.numCompletedTasks),
-                "failed_tasks": int(info.numFailedTasks),
-                "attempt": int(info.currentAttemptId),
-                "shuffle_read_bytes": int(r["shuffleReadBytes"]) if r else None,
-                "shuffle_write_bytes": int(r["shuffleWriteBytes"]) if r else None,
-                "input_records": int(r["inputRecords"]) if r else None,
-                "spill_disk_bytes": int(r["diskBytesSpilled"]) if r else None,
-                "executor_run_ms": int(r["executorRunTime"]) if r else None,
-                "executor_cpu_ms": round(int(r["executorCpuTime"]) / 1e6, 1) if r else None,
-            }
-        )
-    record.job_ids = job_ids
-    record.stages = stages
-
-
-@contextlib.contextmanager
-def record_jobs(spark, label: str, description: Optional[str] = None, timeout_s: float = 30.0) -> Iterator[JobRecord]:
-    """Record the jobs, stages and tasks of the action(s) run inside the block.
-
-        with record_jobs(spark, "wide", "groupBy + join") as rec:
-            rows = df.collect()
-        rec.summary()   # {'jobs': 1, 'stages': 5, 'tasks_per_stage': [6, 5, 6, 8, 8], ...}
-
-    The description is what the Jobs tab of the Spark UI shows for these jobs. Not thread-safe: run one
-    recorded block at a time (job groups are per thread, the counter and REST state are per module).
-    """
-    sc = spark.sparkContext
-    group = f"labkit-{label}-{next(_group_counter)}"
-    record = JobRecord(label, group, description or label)
-    _warm_rest(sc)
-    sc.setJobGroup(group, record.description)
-    start = time.perf_counter()
-    try:
-        yield record
-        record.seconds = time.perf_counter() - start
-    finally:
-        # Clear the group so later, unrelated jobs are not counted in this one.
-        sc.setLocalProperty("spark.jobGroup.id", None)
-        sc.setLocalProperty("spark.job.description", None)
-    _collect(sc, record, timeout_s)
 
 
 # ------------------------------------------------------------------------------------------ SQL settings
@@ -661,6 +428,65 @@ def sql_conf(spark, settings: Dict[str, Any]) -> Iterator[None]:
                 spark.conf.set(key, value)
 
 
+# ------------------------------------------------------------------------------------ Hadoop file system
+
+
+def hadoop_fs(spark, uri: str):
+    """(FileSystem, Path) for a URI through Hadoop, so one call reads a local path, s3a:// and s3:// on EMR."""
+    path = _hadoop_path(spark, uri)
+    return path.getFileSystem(spark._jsc.hadoopConfiguration()), path
+
+
+class FileInfo(NamedTuple):
+    """One file or directory as Hadoop lists it."""
+
+    uri: str  # the full, qualified URI (file:/..., s3a://bucket/...)
+    path: str  # the path part of the URI (no scheme or bucket)
+    name: str
+    size: int
+    is_dir: bool
+    parent: str  # the name of the directory it is in
+
+
+def _info(status) -> FileInfo:
+    p = status.getPath()
+    return FileInfo(str(p.toString()), str(p.toUri().getPath()), str(p.getName()), int(status.getLen()), bool(status.isDirectory()), str(p.getParent().getName()))
+
+
+def list_files(spark, uri: str, recursive: bool = True, missing_ok: bool = True) -> List[FileInfo]:
+    """The files under uri (FileSystem.listFiles: files only, recursively by default), [] when it does not exist.
+
+    missing_ok=False skips the existence check (one request fewer on S3, for a lab that counts them): a missing
+    uri then raises, as listFiles does."""
+    fs, path = hadoop_fs(spark, uri)
+    if missing_ok and not fs.exists(path):
+        return []
+    out = []
+    it = fs.listFiles(path, recursive)
+    while it.hasNext():
+        out.append(_info(it.next()))
+    return out
+
+
+def read_text(spark, uri: str) -> Optional[str]:
+    """A whole (small) file through Hadoop's FileSystem as UTF-8 text, or None when it does not exist."""
+    fs, path = hadoop_fs(spark, uri)
+    if not fs.exists(path):
+        return None
+    stream = fs.open(path)
+    try:
+        # A returned Java byte[] arrives as Python bytes.
+        return bytes(spark._jvm.org.apache.commons.io.IOUtils.toByteArray(stream)).decode("utf-8")
+    finally:
+        stream.close()
+
+
+def list_dir(spark, uri: str) -> List[FileInfo]:
+    """The entries directly in uri, directories included (FileSystem.listStatus), [] when it does not exist."""
+    fs, path = hadoop_fs(spark, uri)
+    return [_info(st) for st in fs.listStatus(path)] if fs.exists(path) else []
+
+
 # ------------------------------------------------------------------------------ file system statistics
 
 
@@ -673,8 +499,7 @@ def fs_statistics(spark, uri: str) -> Dict[str, int]:
     (fs_statistics_delta). In local mode the executors share the driver's JVM and therefore its instance:
     the counters cover every task. On a cluster they cover what the driver itself did (listing, job commit).
     """
-    path = _hadoop_path(spark, uri)
-    fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+    fs, _ = hadoop_fs(spark, uri)
     out: Dict[str, int] = {}
     it = fs.getStorageStatistics().getLongStatistics()
     while it.hasNext():

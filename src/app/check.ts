@@ -1,12 +1,12 @@
-import type { Answers } from '../core/checks.js';
+import type { Answers } from '../core/lab/checks.js';
 import { InputError } from '../core/errors.js';
-import { exerciseLab } from '../core/exercise.js';
-import type { Lab } from '../core/lab-schema.js';
-import { runState, type RunRecord } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import { runState, type RunRecord } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import { isQueuedRun, refreshRun } from './refresh-run.js';
 import type { RunStore } from './run-store.js';
 import { runChecks } from './start.js';
+import { exerciseLab } from '../core/lab/exercise.js';
 
 /**
  * Re-evaluate a lab's checks on its latest run (e.g. after the lab.yaml's checks changed) and save them.

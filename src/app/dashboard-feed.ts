@@ -1,4 +1,4 @@
-import type { DashboardEvent, DashboardTarget } from '../core/dashboard-state.js';
+import type { DashboardEvent, DashboardTarget } from '../core/dashboard/state.js';
 import { InputError, isLabsError } from '../core/errors.js';
 
 /** Where the dashboard's data comes from (EMR or the local engine): one refresh emits events, returns the calls made. */

@@ -1,7 +1,7 @@
-import type { DashboardEvent } from '../core/dashboard-state.js';
-import { currentLocalRun } from '../core/dashboard-views.js';
-import type { RunRecord } from '../core/run-record.js';
-import { summarizeSpark, type RestExecutor, type RestJob, type RestStage, type SparkSnapshot } from '../core/spark-metrics.js';
+import type { DashboardEvent } from '../core/dashboard/state.js';
+import { currentLocalRun } from '../core/dashboard/views.js';
+import type { RunRecord } from '../core/run/run-record.js';
+import { summarizeSpark, type RestExecutor, type RestJob, type RestStage, type SparkSnapshot } from '../core/run/spark-metrics.js';
 import type { DashboardSource } from './dashboard-feed.js';
 
 export type FetchJson = (url: string) => Promise<unknown>;

@@ -1,8 +1,8 @@
 import type { Config } from '../core/config.js';
 import type { Engine } from '../engines/engine.js';
-import type { JobFiles } from '../core/exercise.js';
 import { LazyEmrEngine } from '../engines/emr/lazy-emr-engine.js';
 import { LocalEngine } from '../engines/local/local-engine.js';
+import { awsOptions } from './aws-session.js';
 import { cacheDir, eventLogDir, projectRoot, runsDir } from './paths.js';
 
 export interface EngineOptions {
@@ -12,13 +12,11 @@ export interface EngineOptions {
   profile?: string | undefined;
   region?: string | undefined;
   cohort?: string | undefined;
-  /** the run plan's job files: lab job path -> the file actually used (a student's exercise); see app/exercise-run.ts */
-  jobFiles?: JobFiles | undefined;
 }
 
 export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.env, o: EngineOptions = {}): Engine {
   if (config.target === 'local') {
-    return new LocalEngine({ config, projectRoot, cacheDir: cacheDir(env), runsDir: runsDir(env), eventLogDir: eventLogDir(env), env, ...(o.jobFiles ? { jobFiles: o.jobFiles } : {}) });
+    return new LocalEngine({ config, projectRoot, cacheDir: cacheDir(env), runsDir: runsDir(env), eventLogDir: eventLogDir(env), env });
   }
   return new LazyEmrEngine({
     config,
@@ -27,7 +25,6 @@ export function createEngine(config: Config, env: NodeJS.ProcessEnv = process.en
     runsDir: runsDir(env),
     fleets: o.fleets,
     cohort: o.cohort,
-    ...(o.jobFiles ? { jobFiles: o.jobFiles } : {}),
-    aws: { profile: o.profile, region: o.region ?? config.emr.region, env },
+    aws: awsOptions(config, o, env),
   });
 }

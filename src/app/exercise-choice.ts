@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.js';
-import type { Lab } from '../core/lab-schema.js';
+import type { Lab } from '../core/lab/lab-schema.js';
 import type { ExerciseRun } from './exercise-run.js';
 import { registeredWorkspace } from './exercise-workspace.js';
 import { cacheDir } from './paths.js';

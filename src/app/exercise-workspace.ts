@@ -1,9 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { exerciseFileName, exerciseFileNames, exercisePath, referenceConf } from '../core/exercise.js';
+import { exerciseFileName, exerciseFileNames, exercisePath, referenceConf } from '../core/lab/exercise.js';
 import { InputError } from '../core/errors.js';
-import { EXERCISE_CONF_FILE, type Lab } from '../core/lab-schema.js';
+import { EXERCISE_CONF_FILE, type Lab } from '../core/lab/lab-schema.js';
 import { labsHome, projectRoot } from './paths.js';
 
 /**

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import { formatActual } from '../core/checks.js';
-import type { Lab } from '../core/lab-schema.js';
+import { formatActual } from '../core/lab/checks.js';
+import type { Lab } from '../core/lab/lab-schema.js';
 import type { Grade } from './emr/cohort.js';
 
 /**

@@ -1,9 +1,10 @@
 import { isLabsError, type LabsError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import { runState, type RunRecord } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import { runState, type RunRecord } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
 import { runChecks } from './start.js';
+import { watchRun } from './watch-run.js';
 
 /** True for a run whose steps were queued (`labs start --target emr --no-wait`) and may have moved on since. */
 export const isQueuedRun = (run: RunRecord) => run.state === 'RUNNING' && run.target === 'emr' && run.steps.some((s) => s.emr);
@@ -13,9 +14,9 @@ export const isQueuedRun = (run: RunRecord) => run.state === 'RUNNING' && run.ta
  * has completed, exactly as a waiting `labs start` would have ended it.
  */
 export async function refreshRun(run: RunRecord, lab: Lab, engine: Engine, store: RunStore, now: () => Date = () => new Date()): Promise<RunRecord> {
-  if (run.state !== 'RUNNING' || !engine.refreshSteps) return run;
+  if (run.state !== 'RUNNING' || !engine.lookStep) return run;
   const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
-  run.steps = await engine.refreshSteps(ctx, run.steps);
+  run.steps = await watchRun(engine, ctx, run.steps, { mode: 'look' });
   if (run.steps.every((s) => s.state === 'COMPLETED')) run.checks = await runChecks(lab, engine, ctx);
   run.state = runState(run.steps, run.checks);
   if (run.state !== 'RUNNING') run.endedAt = now().toISOString();

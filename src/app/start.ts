@@ -1,10 +1,12 @@
-import { evaluateChecks, type Answers } from '../core/checks.js';
+import { evaluateChecks, type Answers } from '../core/lab/checks.js';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import { newRunId, runState, type RunListener, type RunRecord } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import { newRunId, runState, type RunListener, type RunRecord } from '../core/run/run-record.js';
+import { initialRecords } from '../core/run/run-plan.js';
 import type { Engine, RunContext } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
+import { watchRun } from './watch-run.js';
 
 export interface StartOptions {
   lab: Lab;
@@ -15,35 +17,36 @@ export interface StartOptions {
   signal: AbortSignal;
   eventLogDir?: string;
   now?: () => Date;
-  /** false: queue the steps and return (`--no-wait`; only an engine with submitRun, i.e. EMR, can) */
+  /** false: queue the steps and return (`--no-wait`; only an engine that queues steps, i.e. EMR, can) */
   wait?: boolean;
+  /** the file used for a lab's job path instead of the bundled one, by project-relative path */
+  jobFiles?: Readonly<Record<string, string>>;
   /** the student's exercise workspace when `lab` runs their files (the record says so; grading reads it) */
   exercise?: string | undefined;
 }
 
 /**
- * Run a lab: prepare the engine, run its steps in order (stopping at the first that does not complete),
- * then evaluate its checks on the steps' result.json. The run record is saved after every change.
+ * Run a lab: prepare the engine, plan the run, submit the plan, watch its steps in order (stopping at the first that
+ * does not complete), then evaluate its checks on the steps' result.json. The run record is saved after every change.
  */
 export async function startLab(opts: StartOptions): Promise<RunRecord> {
   const { lab, engine, store, onEvent, signal } = opts;
   const now = opts.now ?? (() => new Date());
-  if (opts.wait === false && !engine.submitRun) {
+  if (opts.wait === false && !engine.queues) {
     throw new InputError('--no-wait is for --target emr: on this machine the steps run inside the command', 'drop --no-wait, or add --target emr');
   }
   await engine.prepare(onEvent, signal, lab);
 
-  const runId = newRunId(now());
-  const ctx: RunContext = { lab, runId, student: opts.config.student, dir: engine.runDir(lab, runId) };
+  const plan = engine.plan(lab, newRunId(now()), { jobFiles: opts.jobFiles });
   const run: RunRecord = {
     lab: lab.id,
-    runId,
+    runId: plan.runId,
     target: engine.target,
     student: opts.config.student,
     state: 'RUNNING',
     startedAt: now().toISOString(),
-    dir: ctx.dir,
-    steps: lab.steps.map((s) => ({ name: s.name, state: 'PENDING', argv: [], out: '' })),
+    dir: plan.dir,
+    steps: initialRecords(plan),
     eventLogDir: opts.eventLogDir,
     ...(opts.exercise ? { exercise: opts.exercise } : {}),
   };
@@ -51,27 +54,15 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
   onEvent({ type: 'run-start', run: structuredClone(run) });
 
   try {
-    if (opts.wait === false) {
-      run.steps = await engine.submitRun!(ctx, onEvent, signal);
+    run.steps = await engine.submit(plan, onEvent, signal, { waitReady: opts.wait !== false });
+    store.save(run);
+    if (opts.wait === false) return structuredClone(run);
+    run.steps = await watchRun(engine, plan, run.steps, { mode: 'wait', plan, onEvent, signal }, (steps) => {
+      run.steps = steps;
       store.save(run);
-      return structuredClone(run);
-    }
-    for (const [i, step] of lab.steps.entries()) {
-      if (signal.aborted) {
-        for (const left of run.steps.slice(i)) left.state = 'CANCELLED';
-        break;
-      }
-      const record = await engine.runStep(ctx, step, onEvent, signal);
-      run.steps[i] = record;
-      store.save(run);
-      if (record.state !== 'COMPLETED') {
-        // the steps after it need its output: they do not run (EMR cancels them too)
-        for (const later of run.steps.slice(i + 1)) later.state = 'CANCELLED';
-        break;
-      }
-    }
+    });
     if (run.steps.every((s) => s.state === 'COMPLETED')) {
-      run.checks = await runChecks(lab, engine, ctx);
+      run.checks = await runChecks(lab, engine, plan);
       onEvent({ type: 'checks', results: run.checks });
     }
   } catch (e) {

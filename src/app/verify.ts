@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { InterruptedError, isLabsError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
-import type { RunListener } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import type { RunListener } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import { buildEmrPlan } from './emr/plan.js';
 import { RunStore } from './run-store.js';
@@ -91,19 +91,14 @@ function emrRequests(lab: Lab, v: VerifyContext): Promise<LayerResult> {
 function emrOnMoto(lab: Lab, v: VerifyContext): Promise<LayerResult> {
   return timed('emr-on-moto', async () => {
     const { endpoint, bucket } = await v.moto();
-    // The SDK reads endpoint and credentials from the environment: pointed at moto for this layer only.
-    const keys = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_PROFILE'] as const;
-    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
-    Object.assign(process.env, { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
     const [{ EmrEngine }, { createClients, destroyClients }, { describeCluster }, { TAG, tagValue }] = await Promise.all([
       import('../engines/emr/emr-engine.js'),
       import('../aws/clients.js'),
       import('../aws/emr.js'),
-      import('../core/emr-tags.js'),
+      import('../core/emr/tags.js'),
     ]);
-    const clients = createClients({ region: 'us-east-1', env: process.env });
+    // moto's endpoint and its test credentials, given to the clients: the environment (a profile, a token) is not read.
+    const clients = createClients({ region: 'us-east-1', emulator: { endpoint, accessKeyId: 'testing', secretAccessKey: 'testing' } });
     try {
       const config = { ...v.config, target: 'emr' as const, student: 'verify', emr: { ...v.config.emr, bucket, region: 'us-east-1' } };
       const home = mkdtempSync(path.join(os.tmpdir(), 'labs-verify-'));
@@ -118,10 +113,6 @@ function emrOnMoto(lab: Lab, v: VerifyContext): Promise<LayerResult> {
       return `cluster ${clusterId} made and tagged; ${ids.length} step${ids.length === 1 ? "" : "s"} queued in one AddJobFlowSteps`;
     } finally {
       destroyClients(clients);
-      for (const k of keys) {
-        if (saved[k] === undefined) delete process.env[k];
-        else process.env[k] = saved[k];
-      }
     }
   });
 }

@@ -11,6 +11,11 @@ export interface AwsOptions {
   /** --region or emr.region; else AWS_REGION / the profile's region */
   region?: string | undefined;
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * an AWS emulator (moto) on this machine: every client's endpoint, with these static credentials instead of the
+   * default chain, so nothing in the environment (a profile, a session token) reaches it, and nothing is rewritten there
+   */
+  emulator?: { endpoint: string; accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export interface AwsClients {
@@ -29,23 +34,25 @@ export function hasEndpointOverride(env: Readonly<Record<string, string | undefi
 
 /**
  * The only place clients are made. Credentials come from the SDK's default chain (env, SSO, profiles, IMDS/ECS);
- * endpoints are the SDK's own, so AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> keep working: nothing here sets
- * `endpoint`. Adaptive retries slow down under throttling instead of failing a class of 30 students at once.
+ * endpoints are the SDK's own, so AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> keep working; only an explicit
+ * emulator sets `endpoint`. Adaptive retries slow down under throttling instead of failing a class of 30 students at once.
  */
 export function createClients(o: AwsOptions = {}): AwsClients {
   const env = o.env ?? process.env;
   // The SDK tells every run on Node 20 about its future Node 22 requirement; the project pins the SDK, so that
   // notice is for its maintainers (package.json engines), not for a student running a lab. Users can re-enable it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const em = o.emulator;
   const common = {
     ...(o.region ? { region: o.region } : {}),
-    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.profile && !em ? { profile: o.profile } : {}),
+    ...(em ? { endpoint: em.endpoint, credentials: { accessKeyId: em.accessKeyId, secretAccessKey: em.secretAccessKey } } : {}),
     retryMode: 'adaptive',
     maxAttempts: 6,
   };
   return {
     emr: new EMRClient(common),
-    s3: new S3Client({ ...common, ...(hasEndpointOverride(env) ? { forcePathStyle: true } : {}) }),
+    s3: new S3Client({ ...common, ...(em || hasEndpointOverride(env) ? { forcePathStyle: true } : {}) }),
     cloudwatch: new CloudWatchClient(common),
     glue: new GlueClient(common),
     sts: new STSClient(common),

@@ -1,5 +1,5 @@
 import { GetAutoTerminationPolicyCommand, ListInstanceFleetsCommand, ListInstanceGroupsCommand, ListStepsCommand, type EMRClient, type StepSummary } from '@aws-sdk/client-emr';
-import type { InstanceShape } from '../core/dashboard-cost.js';
+import type { InstanceShape } from '../core/dashboard/cost.js';
 import { aws } from './errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Cluster, ClusterSummary, EMRClient, Tag } from '@aws-sdk/client-emr';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { nameMayMatch, parseClusterName } from '../core/emr-cluster-name.js';
-import { hasTags } from '../core/emr-tags.js';
+import { hasTags } from '../core/emr/tags.js';
 import { ACTIVE_STATES, describeCluster, listClusters } from './emr.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from './tagging.js';
 

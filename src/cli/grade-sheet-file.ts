@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
-import type { Lab } from '../core/lab-schema.js';
+import type { Lab } from '../core/lab/lab-schema.js';
 import type { Grade } from '../app/emr/cohort.js';
 import { gradeSheet } from '../app/grade-sheet.js';
 

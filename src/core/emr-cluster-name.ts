@@ -1,4 +1,4 @@
-import { TAG } from './emr-tags.js';
+import { TAG } from './emr/tags.js';
 
 /**
  * ListClusters returns a cluster's Name and state only (50 a page), not its tags. So the Name carries what a look-up

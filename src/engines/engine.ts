@@ -1,5 +1,6 @@
-import type { Lab, Step } from '../core/lab-schema.js';
-import type { RunListener, StepRecord } from '../core/run-record.js';
+import type { Lab } from '../core/lab/lab-schema.js';
+import type { RunListener, StepRecord } from '../core/run/run-record.js';
+import type { EngineTarget, RunPlan } from '../core/run/run-plan.js';
 
 /** What a run gives an engine: where it lives and who it is for. */
 export interface RunContext {
@@ -10,29 +11,50 @@ export interface RunContext {
   dir: string;
 }
 
+export interface PlanOptions {
+  /** the file used for a lab's job path instead of the bundled one, by project-relative path */
+  jobFiles?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A step as the engine saw it end (or, for a look, as it stands). */
+export interface StepOutcome {
+  record: StepRecord;
+  /**
+   * the step may still be queued or running where it runs (Ctrl-C or its timeout while it ran on a cluster): the one
+   * that cancels the later steps cancels it with them
+   */
+  stillLive: boolean;
+}
+
 /**
- * One lab definition, two engines. An engine knows how to get ready, how to run a step (the same spark-submit
- * argv on both, placeholders resolved its own way) and how to read back the step's result.json.
+ * One lab definition, several engines. An engine turns a lab into a run plan (core/run/run-plan.ts), carries it out
+ * (`submit`), tells when each step ends (`awaitStep`) and reads back a step's result.json. The order of steps, and
+ * what happens to the later steps when one does not complete, is decided once, by app/watch-run.ts.
  */
 export interface Engine {
-  readonly target: 'local' | 'emr';
+  readonly target: EngineTarget;
+  /** true: submit() leaves the steps queued where they run, so a run can return before they end (`--no-wait`) */
+  readonly queues: boolean;
   /**
-   * get ready to run: tools, environments, clusters, build outputs. Emits 'setup' events. With a lab: what that lab
+   * get ready to run: tools, environments, credentials, build outputs. Emits 'setup' events. With a lab: what that lab
    * needs (e.g. the Scala jar only for a lab with a Scala step); without one (`labs setup`): everything.
    */
   prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void>;
-  /** where a run of this lab lives */
-  runDir(lab: Lab, runId: string): string;
-  /** the argv the step will run, without running it (`labs plan`, tests) */
-  stepArgv(run: RunContext, step: Step): Promise<string[]> | string[];
-  /** run one step to its end; never throws for a failing job: returns a FAILED record with a diagnosis */
-  runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord>;
-  /** queue every step of the run and return at once (`--no-wait`); engines that run steps here have none */
-  submitRun?(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]>;
-  /** the queued run's steps as they stand now; a step that ended comes back settled (times, failure explained) */
-  refreshSteps?(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]>;
+  /** the run's plan: every request, argv and record decided before anything is sent (after prepare()) */
+  plan(lab: Lab, runId: string, o?: PlanOptions): RunPlan;
+  /**
+   * do what the plan says before the steps run (uploads, the cluster, the one call that queues every step); returns
+   * the steps' records as they stand then. `waitReady: false` does not wait for a cluster that is still starting.
+   */
+  submit(plan: RunPlan, onEvent: RunListener, signal: AbortSignal, o: { waitReady: boolean }): Promise<StepRecord[]>;
+  /** the step to its end (local: runs it); never throws for a failing job: a FAILED record with a diagnosis */
+  awaitStep(run: RunPlan, record: StepRecord, onEvent: RunListener, signal: AbortSignal): Promise<StepOutcome>;
+  /** queueing engines: one look at a queued step, without waiting (`labs status`, `labs check` after `--no-wait`) */
+  lookStep?(run: RunContext, record: StepRecord): Promise<StepOutcome>;
+  /** stop these steps where they are queued or running (nothing to do where steps run inside the command) */
+  cancel(run: RunContext, records: StepRecord[]): Promise<void>;
   /** the parsed result.json of a finished step, or undefined when it has none */
   readResult(run: RunContext, step: string): Promise<unknown>;
-  /** stop what prepare() or runStep() started for this run (emulators, pollers); called once the run ends */
+  /** stop what prepare() or the steps started for this run (emulators, pollers, clients); called once the run ends */
   dispose?(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
-import type { DashboardEvent, DashboardState } from '../core/dashboard-state.js';
-import { movesClusters } from '../core/dashboard-state.js';
-import { cohortRows, openStep, panelInView, selectableKeys, selectedKey } from '../core/dashboard-views.js';
+import type { DashboardEvent, DashboardState } from '../core/dashboard/state.js';
+import { movesClusters } from '../core/dashboard/state.js';
+import { cohortRows, openStep, panelInView, selectableKeys, selectedKey } from '../core/dashboard/views.js';
 import { DashboardCohort } from './DashboardCohort.js';
 import { DashboardPanel } from './DashboardPanel.js';
 import { useStore, type Store } from './store.js';

@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
-import { fit, formatUsd } from '../core/dashboard-format.js';
-import { formatCheck, type CohortRow, type CohortTotals } from '../core/dashboard-views.js';
-import type { CohortSortKey } from '../core/dashboard-state.js';
-import { sparkline } from '../core/sparkline.js';
+import { fit, formatUsd } from '../core/dashboard/format.js';
+import { formatCheck, type CohortRow, type CohortTotals } from '../core/dashboard/views.js';
+import type { CohortSortKey } from '../core/dashboard/state.js';
+import { sparkline } from '../core/dashboard/sparkline.js';
 import { stateColor } from './dashboard-colors.js';
 
 interface Column {

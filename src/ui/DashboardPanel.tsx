@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
-import type { StepRow, StudentPanel } from '../core/dashboard-views.js';
-import { fit } from '../core/dashboard-format.js';
-import { sparkline } from '../core/sparkline.js';
+import type { StepRow, StudentPanel } from '../core/dashboard/views.js';
+import { fit } from '../core/dashboard/format.js';
+import { sparkline } from '../core/dashboard/sparkline.js';
 import { stateColor, stateMark } from './dashboard-colors.js';
 
 function Facts({ facts }: { facts: StudentPanel['facts'] }) {

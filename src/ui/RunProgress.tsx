@@ -1,9 +1,9 @@
 import { Box, Static, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { useEffect, useState } from 'react';
-import { formatActual } from '../core/checks.js';
-import { describeProgress, type RunView } from '../core/run-view.js';
-import type { StepRecord } from '../core/run-record.js';
+import { formatActual } from '../core/lab/checks.js';
+import { describeProgress, type RunView } from '../core/run/run-view.js';
+import type { StepRecord } from '../core/run/run-record.js';
 
 function elapsed(step: StepRecord, now: number): string {
   if (!step.startedAt) return '';

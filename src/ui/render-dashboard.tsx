@@ -1,6 +1,6 @@
 import { render } from 'ink';
-import type { DashboardEvent, DashboardState } from '../core/dashboard-state.js';
-import { reduceDashboard } from '../core/dashboard-state.js';
+import type { DashboardEvent, DashboardState } from '../core/dashboard/state.js';
+import { reduceDashboard } from '../core/dashboard/state.js';
 import { Dashboard } from './Dashboard.js';
 import { createStore } from './store.js';
 

@@ -1,6 +1,6 @@
 import { render } from 'ink';
-import { emptyRunView, reduceRunView, type RunView } from '../core/run-view.js';
-import type { RunEvent } from '../core/run-record.js';
+import { emptyRunView, reduceRunView, type RunView } from '../core/run/run-view.js';
+import type { RunEvent } from '../core/run/run-record.js';
 import { RunProgress } from './RunProgress.js';
 import { createStore, useStore, type Store } from './store.js';
 

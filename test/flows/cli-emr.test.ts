@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../src/app/run-store.js';
-import type { RunRecord } from '../../src/core/run-record.js';
+import type { RunRecord } from '../../src/core/run/run-record.js';
 import { runLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 

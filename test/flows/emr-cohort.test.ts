@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cohortClusters, cohortGrade, cohortRun, cohortStatus, cohortUp, planCohort, studentsWithoutCluster } from '../../src/app/emr/cohort.js';
-import { connect } from '../../src/engines/emr/emr-context.js';
+import { connect } from '../../src/aws/session.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { FakeAws } from '../helpers/fake-aws.js';
 import { startLab } from '../../src/app/start.js';
 import { emrConfig, fastEngine, joinsLab, storeIn, tempProject } from './emr-project.js';
@@ -70,7 +70,7 @@ describe('labs cohort, on a fake EMR', () => {
     expect(count('RunJobFlow')).toBe(3);
     expect(count('AddJobFlowSteps')).toBe(3);
     // each student's artifacts and outputs live under their own prefix
-    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).map((k) => k.split('/')[1]).sort()).toEqual(['ana', 'ana', 'bo', 'bo', 'cy', 'cy']);
+    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).map((k) => k.split('/')[1]).sort()).toEqual(['ana', 'ana', 'ana', 'bo', 'bo', 'bo', 'cy', 'cy', 'cy']); // job, labkit.py, labkit_jobs.py each
 
     const engineFor = (student: string) => new EmrEngine({ config: { ...config, student }, projectRoot: project.root, cacheDir: project.home, runsDir: project.home, clients: fake.clients, timing: { logPollSeconds: 0.001 }, sleep: async () => {} });
     let grades = await cohortGrade(lab, [...students, 'dee'], { labsHome: project.home, cohort: 'fall-27', concurrency: 2, engineFor });

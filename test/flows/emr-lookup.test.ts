@@ -3,8 +3,8 @@ import { clusterStatus, clusterUp, expiredClusters, stopLab, studentClusters } f
 import { cohortClusters, cohortStatus, cohortUp } from '../../src/app/emr/cohort.js';
 import { emrSource } from '../../src/app/dashboard-emr-source.js';
 import { refreshOnce } from '../../src/app/dashboard-feed.js';
-import { initialDashboardState, reduceDashboard } from '../../src/core/dashboard-state.js';
-import { connect } from '../../src/engines/emr/emr-context.js';
+import { initialDashboardState, reduceDashboard } from '../../src/core/dashboard/state.js';
+import { connect } from '../../src/aws/session.js';
 import { FakeAws } from '../helpers/fake-aws.js';
 import { emrConfig, fastEngine, joinsLab, storeIn, tempProject } from './emr-project.js';
 import { startLab } from '../../src/app/start.js';

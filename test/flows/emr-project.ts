@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mergeConfig, type Config } from '../../src/core/config.js';
-import { LabSchema, type Lab } from '../../src/core/lab-schema.js';
+import { LabSchema, type Lab } from '../../src/core/lab/lab-schema.js';
 import { RunStore } from '../../src/app/run-store.js';
 import { EmrEngine } from '../../src/engines/emr/emr-engine.js';
-import type { RunEvent } from '../../src/core/run-record.js';
+import type { RunEvent } from '../../src/core/run/run-record.js';
 import type { FakeAws } from '../helpers/fake-aws.js';
 
 /** A throwaway project root with the job files a test lab ships, and LABS_HOME. */
@@ -14,6 +14,7 @@ export function tempProject(): { root: string; home: string } {
   mkdirSync(path.join(root, 'spark-jobs', 'python'), { recursive: true });
   writeFileSync(path.join(root, 'spark-jobs', 'python', 'day2_joins.py'), 'print("joins")\n');
   writeFileSync(path.join(root, 'spark-jobs', 'python', 'labkit.py'), '# labkit\n');
+  writeFileSync(path.join(root, 'spark-jobs', 'python', 'labkit_jobs.py'), '# labkit: jobs, stages, tasks\n');
   mkdirSync(path.join(root, 'labs', 'day2-joins', 'data', 'orders'), { recursive: true });
   writeFileSync(path.join(root, 'labs', 'day2-joins', 'data', 'orders', 'part-0.csv'), 'id,amount\n1,2\n');
   return { root, home: mkdtempSync(path.join(os.tmpdir(), 'labs-home-')) };

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isQueuedRun, refreshQueuedRuns, refreshRun } from '../../src/app/refresh-run.js';
 import { startLab } from '../../src/app/start.js';
 import { InputError } from '../../src/core/errors.js';
-import type { Lab } from '../../src/core/lab-schema.js';
-import type { RunRecord } from '../../src/core/run-record.js';
+import type { Lab } from '../../src/core/lab/lab-schema.js';
+import type { RunRecord } from '../../src/core/run/run-record.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { FakeAws, type FakeOptions } from '../helpers/fake-aws.js';
 import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from './emr-project.js';
@@ -101,7 +101,8 @@ describe('steps queued on EMR', () => {
 
   it('--no-wait on the local engine is refused before anything runs', async () => {
     const { store } = setUp();
-    const local: Engine = { target: 'local', prepare: async () => { throw new Error('must not prepare'); }, runDir: () => '/x', stepArgv: () => [], runStep: async () => { throw new Error('must not run'); }, readResult: async () => undefined };
+    const mustNot = (what: string) => async (): Promise<never> => { throw new Error(`must not ${what}`); };
+    const local: Engine = { target: 'local', queues: false, prepare: mustNot('prepare'), plan: () => { throw new Error('must not plan'); }, submit: mustNot('submit'), awaitStep: mustNot('run'), cancel: mustNot('cancel'), readResult: async () => undefined };
     await expect(startLab({ lab: joinsLab(), config: emrConfig({ target: 'local' }), engine: local, store, onEvent: () => {}, signal: new AbortController().signal, wait: false })).rejects.toThrowError(InputError);
   });
 

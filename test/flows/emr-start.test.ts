@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { emrStepLog } from '../../src/app/emr/step-log.js';
 import { startLab } from '../../src/app/start.js';
-import { connect } from '../../src/engines/emr/emr-context.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { connect } from '../../src/aws/session.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { EnvironmentError, InterruptedError } from '../../src/core/errors.js';
-import type { Lab } from '../../src/core/lab-schema.js';
+import type { Lab } from '../../src/core/lab/lab-schema.js';
 import { FakeAws, type FakeOptions } from '../helpers/fake-aws.js';
 import { emrConfig, fastEngine, joinsLab, recorder, storeIn, tempProject } from './emr-project.js';
 
@@ -41,7 +41,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     expect(run.steps.map((s) => s.state)).toEqual(['COMPLETED', 'COMPLETED']);
     expect(run.checks?.[0]).toMatchObject({ passed: true, actual: 'BroadcastHashJoin' });
 
-    expect(ops().slice(0, 6)).toEqual(['GetCallerIdentity', 'HeadBucket', 'CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketPolicy']);
+    expect(ops().slice(0, 6)).toEqual(['GetCallerIdentity', 'GetBucketLocation', 'CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketPolicy']);
     const [cluster] = fake.activeClusters();
     expect(fake.clusters.size).toBe(1);
     expect(cluster!.input.AutoTerminationPolicy).toEqual({ IdleTimeout: 3600 });
@@ -51,7 +51,7 @@ describe('labs start --target emr, on a fake EMR', () => {
       ['spark-submit', '--deploy-mode', 'cluster'],
       ['spark-submit', '--deploy-mode', 'cluster'],
     ]);
-    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).length).toBe(2);
+    expect([...fake.objects.keys()].filter((k) => k.includes('/artifacts/')).length).toBe(3); // the job, labkit.py, labkit_jobs.py
     expect(fake.objectText(BUCKET, 'ana/data/day2-joins/orders/part-0.csv')).toContain('id,amount');
     expect(rec.setup().join('\n')).toMatch(/creating an EMR cluster .*auto-terminates after 60 min idle/);
     expect(rec.events.filter((e) => e.type === 'step-start')).toHaveLength(2);

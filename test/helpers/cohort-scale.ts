@@ -6,8 +6,8 @@ import { cohortClusters, cohortDown, cohortGrade, cohortRun, cohortUp, studentEn
 import { pacerOf } from '../../src/aws/emr-pacing.js';
 import type { CohortProgress } from '../../src/core/cohort-progress.js';
 import type { Config } from '../../src/core/config.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
-import { connect, type EmrContext } from '../../src/engines/emr/emr-context.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
+import { connect, type EmrContext } from '../../src/aws/session.js';
 import { emrConfig, joinsLab, tempProject } from '../flows/emr-project.js';
 import { FakeAws, type FakeOptions } from './fake-aws.js';
 

@@ -9,7 +9,7 @@ import {
   type ClusterSummary,
 } from '@aws-sdk/client-emr';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
-import { TAG } from '../../src/core/emr-tags.js';
+import { TAG } from '../../src/core/emr/tags.js';
 import { mockAws, type MockAws } from './mock-aws.js';
 
 export const COURSE = 'spark-on-emr';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AddJobFlowStepsCommand, EMRClient, RunJobFlowCommand } from '@aws-sdk/client-emr';
 import { DEFAULT_CONFIG } from '../../src/core/config.js';
-import { TAG } from '../../src/core/emr-tags.js';
+import { TAG } from '../../src/core/emr/tags.js';
 import { startMoto } from './moto-server.js';
 
 export interface SeededStudent {

@@ -14,8 +14,8 @@ import { ensureDatabase } from '../../src/aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../src/aws/s3.js';
 import { callerIdentity } from '../../src/aws/sts.js';
 import { mergeConfig } from '../../src/core/config.js';
-import { planCluster } from '../../src/core/emr-cluster-plan.js';
-import { TAG, tagValue } from '../../src/core/emr-tags.js';
+import { planCluster } from '../../src/core/emr/cluster-plan.js';
+import { TAG, tagValue } from '../../src/core/emr/tags.js';
 import { runLabs } from '../helpers/cli.js';
 import { startMoto, type MotoServer } from '../helpers/moto-server.js';
 
@@ -118,6 +118,13 @@ describe('labs start --target emr --no-wait, through the built CLI against moto'
     expect(start.code, start.stderr).toBe(0);
     const queued = /QUEUED day2-joins: 1 step on (j-\w+) \((s-\w+)\)/.exec(start.stderr);
     expect(queued, start.stderr).not.toBeNull();
+    // a bucket the user named that is not private: said, with the fix, and the run goes on
+    expect(start.stderr).toMatch(/warning: s3:\/\/labs-queue does not block public access; its owner should run: aws s3api put-public-access-block/);
+
+    // the dashboard follows the run's target (EMR), not the config's (local)
+    const dash = runLabs(['dashboard', '--json'], env);
+    expect(dash.code, dash.stderr).toBe(0);
+    expect(JSON.parse(dash.stdout)).toMatchObject({ target: 'emr', clusters: [{ id: queued![1], student: 'ana' }] });
 
     const cluster = await describeCluster(clients.emr, queued![1]!);
     expect(tagValue(cluster.Tags, TAG.student)).toBe('ana');

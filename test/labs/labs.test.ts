@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labIds, loadLab } from '../../src/app/lab-catalog.js';
-import type { RunRecord } from '../../src/core/run-record.js';
+import type { RunRecord } from '../../src/core/run/run-record.js';
 import { runLabsAsync as runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 

@@ -2,22 +2,22 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Cluster, RunJobFlowInput } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { hourlyCost } from '../../core/dashboard-cost.js';
-import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
-import { TAG, tagValue } from '../../core/emr-tags.js';
+import { hourlyCost } from '../../core/dashboard/cost.js';
+import { clusterRequest, clusterShape } from '../../core/emr/cluster-plan.js';
+import { TAG, tagValue } from '../../core/emr/tags.js';
 import { InterruptedError, isLabsError } from '../../core/errors.js';
-import type { Lab } from '../../core/lab-schema.js';
-import { evaluateChecks, type CheckResult } from '../../core/checks.js';
-import { runPrefix, s3Uri } from '../../core/emr-layout.js';
-import type { RunRecord } from '../../core/run-record.js';
+import type { Lab } from '../../core/lab/lab-schema.js';
+import { evaluateChecks, type CheckResult } from '../../core/lab/checks.js';
+import { runPrefix, s3Uri } from '../../core/emr/layout.js';
+import type { RunRecord } from '../../core/run/run-record.js';
 import type { RosterEntry } from '../../core/roster.js';
 import type { AwsClients } from '../../aws/clients.js';
 import type { CreateOptions } from '../../aws/emr.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ensureBucket, listSubPrefixes } from '../../aws/s3.js';
-import { isScalaJob } from '../../core/step-plan.js';
+import { isScalaJob } from '../../core/run/step-plan.js';
 import { ensureCluster, liveClustersTagged } from '../../engines/emr/cluster.js';
-import { connect, type EmrContext } from '../../engines/emr/emr-context.js';
+import { connect, type EmrContext } from '../../aws/session.js';
 import { ClusterListing, shareListing } from '../../aws/emr-lookup.js';
 import { terminateClusters } from '../../aws/emr.js';
 import { checkCohortGuardrails } from '../../core/cohort-guardrails.js';
@@ -83,13 +83,13 @@ export function cohortClusters(ctx: EmrContext, config: Config, cohort: string, 
   return liveClustersTagged(ctx, { [TAG.course]: config.course, [TAG.cohort]: cohort }, listing ?? cohortListing(ctx, config, cohort));
 }
 
+/** A student's base cluster of the cohort (no lab): what `cohort up` makes. */
+const baseCluster = (config: Config, student: string, o: { cohort: string; fleets: boolean; now: Date; bucket: string }) =>
+  clusterRequest({ config, student, cohort: o.cohort, fleets: o.fleets, now: o.now, bucket: o.bucket });
+
 /** What `cohort up` would create, sent nowhere: each student's RunJobFlow, and the class's cost per hour while up. */
 export function planCohort(config: Config, roster: readonly RosterEntry[], o: { cohort: string; fleets: boolean; now: Date; bucket: string }): { requests: { student: string; runJobFlow: RunJobFlowInput }[]; hourlyUsd: number | undefined } {
-  const shape = clusterShape(config, undefined, o.fleets);
-  const requests = roster.map(({ student }) => ({
-    student,
-    runJobFlow: planCluster({ config, student, cohort: o.cohort, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, student, shape), now: o.now, bucket: o.bucket }),
-  }));
+  const requests = roster.map(({ student }) => ({ student, runJobFlow: baseCluster(config, student, o).request }));
   const hourlyUsd = classHourlyUsd(config, roster.length);
   // a dry run refuses what the real one would (it cannot see live clusters: the roster alone is counted)
   checkCohortGuardrails(config, { cohort: o.cohort, clusters: requests.length, hourlyUsd });
@@ -153,8 +153,7 @@ export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly
         config,
         student,
         cohort: o.cohort,
-        fleets: o.fleets,
-        now: o.now,
+        cluster: baseCluster(config, student, { ...o, bucket: ctx.layout.bucket }),
         waitReady: false,
         wait: { maxWaitTime: 0 },
         create: { ...o.create, twinCheck: false },
@@ -180,7 +179,8 @@ export async function cohortDown(ctx: EmrContext, config: Config, ids: readonly 
 }
 
 /** Where the instructor's copies of a cohort's run records live: LABS_HOME/cohorts/<cohort>/<student>/runs. */
-const cohortRunsDir = (labsHome: string, cohort: string, student: string) => path.join(labsHome, 'cohorts', cohort, student, 'runs');
+export const cohortHome = (labsHome: string, cohort: string) => path.join(labsHome, 'cohorts', cohort);
+const cohortRunsDir = (labsHome: string, cohort: string, student: string) => path.join(cohortHome(labsHome, cohort), student, 'runs');
 export const cohortRunStore = (labsHome: string, cohort: string, student: string) => new RunStore(cohortRunsDir(labsHome, cohort, student));
 
 export interface StudentEngineOptions {

@@ -1,13 +1,12 @@
 import type { AddJobFlowStepsInput, RunJobFlowInput } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { clusterShape, idempotencyKey, planCluster } from '../../core/emr-cluster-plan.js';
-import { defaultBucket } from '../../core/emr-layout.js';
-import { planSteps } from '../../core/emr-steps-plan.js';
-import type { Lab } from '../../core/lab-schema.js';
-import { newRunId } from '../../core/run-record.js';
-import { artifactShas, labUploads } from '../../engines/emr/uploads.js';
-
-export const PLACEHOLDER_ACCOUNT = '123456789012';
+import { defaultBucket } from '../../core/emr/layout.js';
+import type { Lab } from '../../core/lab/lab-schema.js';
+import { newRunId } from '../../core/run/run-record.js';
+import { runPlan, type RunPlan } from '../../core/run/run-plan.js';
+import { readLabFiles } from '../../engines/lab-files.js';
+import { PLACEHOLDER_ACCOUNT } from '../aws-session.js';
+import { stepExecutionRoleArn } from '../../core/emr/runtime-role.js';
 
 export interface EmrPlan {
   runJobFlow: RunJobFlowInput;
@@ -18,8 +17,9 @@ export interface EmrPlan {
 }
 
 /**
- * The exact requests `labs start --target emr` would send, built without credentials or network: the account is
- * a placeholder unless the caller knows it, and the notes say what was assumed.
+ * The exact requests `labs start --target emr` would send, built without credentials or network from the same run
+ * plan the EMR engine carries out: the account is a placeholder unless the caller knows it, and the notes say what
+ * was assumed.
  */
 export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string; fleets: boolean; now: Date; account?: string; region?: string; cohort?: string }): EmrPlan {
   const notes: string[] = [];
@@ -30,24 +30,25 @@ export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string;
     if (!o.account) notes.push(`bucket: no emr.bucket is set and no credentials were used, so the account in ${bucket} is a placeholder`);
   }
   if (!region) notes.push('region: none configured (--region, AWS_REGION or emr.region); us-east-1 assumed for names');
-  const who = { config, student: config.student, cohort: o.cohort };
-  const shape = clusterShape(config, lab, o.fleets);
-  const runJobFlow = planCluster({ ...who, lab, fleets: o.fleets, idempotencyKey: idempotencyKey(config.course, o.cohort, config.student, shape), now: o.now, bucket });
-  const layout = { bucket, student: config.student };
   const unbuilt: string[] = [];
-  const shas = artifactShas(lab, o.projectRoot, (rel) => {
-    unbuilt.push(rel);
-    return '0'.repeat(64);
+  const files = readLabFiles(lab, o.projectRoot, {
+    hash: true,
+    ifMissing: (rel) => {
+      unbuilt.push(rel);
+      return '0'.repeat(64);
+    },
   });
   for (const rel of unbuilt) notes.push(`${rel} is not built yet: its key holds a placeholder checksum (000000000000) until \`labs start\` or \`labs setup local\` builds it`);
   const runId = newRunId(o.now);
-  const steps = planSteps({ lab, layout, runId, artifactSha: shas });
-  notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${shape}; else created as above`);
+  const plan: RunPlan = runPlan({ lab, config, runId, student: config.student, files, where: { target: 'emr', layout: { bucket, student: config.student }, cohort: o.cohort, fleets: o.fleets, now: o.now } });
+  const executionRoleArn = stepExecutionRoleArn(config, o.account ?? PLACEHOLDER_ACCOUNT, region ?? 'us-east-1');
+  notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${plan.cluster!.shape}; else created as above`);
   notes.push(`uploads: each is skipped when S3 already holds the same content (HeadObject first); run id ${runId} is an example`);
+  const relative = (file: string) => (file.startsWith(o.projectRoot) ? file.slice(o.projectRoot.length + 1) : file);
   return {
-    runJobFlow,
-    putObject: labUploads(lab, o.projectRoot, layout, shas).map((u) => ({ file: u.file.startsWith(o.projectRoot) ? u.file.slice(o.projectRoot.length + 1) : u.file, bucket: u.bucket, key: u.key })),
-    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: steps }],
+    runJobFlow: plan.cluster!.request,
+    putObject: plan.uploads.map((u) => ({ file: relative(u.file), bucket: u.bucket, key: u.key })),
+    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: plan.steps.map((s) => s.emr!), ...(executionRoleArn ? { ExecutionRoleArn: executionRoleArn } : {}) }],
     notes,
   };
 }

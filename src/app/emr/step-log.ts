@@ -1,8 +1,8 @@
-import type { StepRecord } from '../../core/run-record.js';
-import { stepLogKey } from '../../core/emr-layout.js';
+import type { StepRecord } from '../../core/run/run-record.js';
+import { stepLogKey } from '../../core/emr/layout.js';
 import { InputError } from '../../core/errors.js';
 import { getObjectText } from '../../aws/s3.js';
-import type { EmrContext } from '../../engines/emr/emr-context.js';
+import type { EmrContext } from '../../aws/session.js';
 
 /** A step's stdout or stderr from its cluster's LogUri (gunzipped), for runs whose log was not kept locally. */
 export async function emrStepLog(ctx: EmrContext, step: StepRecord, stream: 'stdout' | 'stderr'): Promise<string> {

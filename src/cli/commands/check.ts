@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runError } from '../../core/run-outcome.js';
+import { runError } from '../../core/run/run-outcome.js';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
 
@@ -11,7 +11,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the checks as one JSON document')
     .action(async (id: string, opts: { json?: boolean; answer?: string }, cmd: Command) => {
       const [{ parseAnswers }, { loadLab }, { loadConfig }, { createEngine }, { RunStore }, { checkLatest }, { runsDir }, { checkLine, summaryLine }] = await Promise.all([
-        import('../../core/checks.js'),
+        import('../../core/lab/checks.js'),
         import('../../app/lab-catalog.js'),
         import('../../app/config-store.js'),
         import('../../app/engines.js'),

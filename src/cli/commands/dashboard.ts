@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EnvironmentError, InputError } from '../../core/errors.js';
+import { newestRun } from '../../core/run/followed-run.js';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
 
@@ -30,26 +31,29 @@ export function registerDashboard(program: Command): void {
         import('../../app/run-store.js'),
         import('../../app/paths.js'),
         import('../../app/dashboard-feed.js'),
-        import('../../core/dashboard-state.js'),
-        import('../../core/dashboard-views.js'),
+        import('../../core/dashboard/state.js'),
+        import('../../core/dashboard/views.js'),
       ]);
-      const config = loadConfig({ target: flags.cohort ? 'emr' : (flags.target as 'local' | 'emr' | undefined), student: flags.student });
+      const runs = new RunStore(paths.runsDir());
+      // Without --target (or --cohort) the dashboard follows the newest run: its target and student, not the config's.
+      const followed = flags.cohort || flags.target ? undefined : newestRun(runs.latestOfEach());
+      const config = loadConfig({ target: flags.cohort ? 'emr' : ((flags.target as 'local' | 'emr' | undefined) ?? followed?.target), student: flags.student ?? (followed?.target === 'emr' ? followed.student : undefined) });
       const target = config.target;
       const interval = feed.refreshIntervalMs(target, flags.interval);
-      const runs = new RunStore(paths.runsDir());
       let current = state.initialDashboardState({ mode: flags.cohort ? 'cohort' : 'student', target, label: flags.cohort ?? config.student, now: Date.now() });
 
       let source;
       let fetchSparkUi: ((clusterId: string) => Promise<string>) | undefined;
       let release = () => {};
       if (target === 'emr') {
-        const [{ createClients, destroyClients }, { emrSource }, emr] = await Promise.all([
-          import('../../aws/clients.js'),
+        const [{ sessionClients }, { emrSource }, emr] = await Promise.all([
+          import('../../app/aws-session.js'),
           import('../../app/dashboard-emr-source.js'),
           import('../../aws/emr.js'),
         ]);
-        const clients = createClients({ ...awsFlags(cmd), region: awsFlags(cmd).region ?? config.emr.region });
-        release = () => destroyClients(clients);
+        const session = sessionClients(config, awsFlags(cmd));
+        const { clients } = session;
+        release = session.close;
         source = emrSource({
           clients,
           course: config.course,
@@ -73,7 +77,7 @@ export function registerDashboard(program: Command): void {
           await feed.refreshOnce(source, (e) => (current = state.reduceDashboard(current, e)));
           const error = current.refresh.error;
           if (error) throw new EnvironmentError(error.message, error.hint);
-          if (flags.json) return printJson((await import('../../core/dashboard-document.js')).dashboardDocument(current));
+          if (flags.json) return printJson((await import('../../core/dashboard/document.js')).dashboardDocument(current));
           if (!live) return (await import('../reporters/dashboard-plain.js')).dashboardPlainLines(current).forEach((l) => line(l));
         }
         if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'emr' ? 'EMR' : 'the local engine'}\n`);

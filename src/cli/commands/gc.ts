@@ -11,8 +11,8 @@ export function registerGc(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (flags: { yes?: boolean; json?: boolean }, cmd: Command) => {
       assertCanConfirm({ yes: flags.yes, what: 'terminate expired clusters' });
-      const [{ openEmr }, clusters] = await Promise.all([import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
-      const session = await openEmr(awsFlags(cmd));
+      const [{ openAwsSession }, clusters] = await Promise.all([import('../../app/aws-session.js'), import('../../app/emr/clusters.js')]);
+      const session = await openAwsSession(awsFlags(cmd));
       try {
         const expired = await clusters.expiredClusters(session.ctx, session.config, new Date());
         const ids = expired.map((v) => v.id);

@@ -25,8 +25,8 @@ export function registerLogs(program: Command): void {
       const file = opts.stdout ? step.logs?.stdout : step.logs?.stderr;
       if ((!file || !fs.existsSync(file)) && step.emr) {
         // An EMR step whose log was not copied here (it passed, or EMR had not uploaded it yet): read it from LogUri.
-        const [{ openEmr }, { emrStepLog }] = await Promise.all([import('../../app/emr/session.js'), import('../../app/emr/step-log.js')]);
-        const session = await openEmr({ ...awsFlags(cmd), student: run.student });
+        const [{ openAwsSession }, { emrStepLog }] = await Promise.all([import('../../app/aws-session.js'), import('../../app/emr/step-log.js')]);
+        const session = await openAwsSession({ ...awsFlags(cmd), student: run.student });
         try {
           process.stdout.write(await emrStepLog(session.ctx, step, opts.stdout ? 'stdout' : 'stderr'));
         } finally {

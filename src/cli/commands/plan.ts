@@ -20,16 +20,16 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, flags: PlanFlags, cmd: Command) => {
       if (flags.target !== 'emr') throw new InputError(`--target ${flags.target}: only the emr target sends AWS requests`, 'labs plan <lab> --target emr');
-      const [{ loadLab }, { loadConfig }, { buildEmrPlan }, { projectRoot }] = await Promise.all([
+      const [{ loadLab }, { loadConfig }, { buildEmrPlan }, { projectRoot }, { regionForNames }] = await Promise.all([
         import('../../app/lab-catalog.js'),
         import('../../app/config-store.js'),
         import('../../app/emr/plan.js'),
         import('../../app/paths.js'),
+        import('../../app/aws-session.js'),
       ]);
       const lab = loadLab(id);
       const config = loadConfig({ target: 'emr', student: flags.student });
-      const { region } = awsFlags(cmd);
-      const plan = buildEmrPlan(lab, config, { projectRoot, fleets: Boolean(flags.fleets), now: new Date(), region: region ?? config.emr.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION });
+      const plan = buildEmrPlan(lab, config, { projectRoot, fleets: Boolean(flags.fleets), now: new Date(), region: regionForNames(config, awsFlags(cmd)) });
       if (flags.json) return printJson(plan);
       line(c.bold(`RunJobFlow (${flags.fleets ? 'instance fleets' : 'instance groups'})`));
       line(JSON.stringify(plan.runJobFlow, null, 2));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import type { RunEvent } from '../../core/run-record.js';
+import type { RunEvent } from '../../core/run/run-record.js';
 import { honourNoColor } from '../no-color.js';
 import { interruptSignal } from '../signals.js';
 

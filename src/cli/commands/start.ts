@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../core/errors.js';
-import { runError } from '../../core/run-outcome.js';
-import type { RunEvent } from '../../core/run-record.js';
+import { runError } from '../../core/run/run-outcome.js';
+import type { RunEvent } from '../../core/run/run-record.js';
 import { awsFlags } from '../aws-flags.js';
 import { printJson } from '../output.js';
 import { honourNoColor } from '../no-color.js';
@@ -51,7 +51,7 @@ export function registerStart(program: Command): void {
       }
       const lab = exercise?.lab ?? bundled;
       if (exercise) process.stderr.write(`exercise: running your files from ${exercise.workspace} (\`labs start ${id} --reference\` runs the solution)\n`);
-      const engine = createEngine(config, process.env, { fleets: flags.fleets, ...awsFlags(cmd), jobFiles: exercise?.jobFiles });
+      const engine = createEngine(config, process.env, { fleets: flags.fleets, ...awsFlags(cmd) });
 
       const live = !flags.json && Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb';
       let onEvent: (e: RunEvent) => void = () => {};
@@ -64,7 +64,7 @@ export function registerStart(program: Command): void {
       }
       let run;
       try {
-        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait, exercise: exercise?.workspace });
+        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait, exercise: exercise?.workspace, ...(exercise ? { jobFiles: exercise.jobFiles } : {}) });
       } finally {
         dispose();
         await finish();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatActual } from '../../core/checks.js';
-import type { RunRecord } from '../../core/run-record.js';
+import { formatActual } from '../../core/lab/checks.js';
+import type { RunRecord } from '../../core/run/run-record.js';
 import { awsFlags } from '../aws-flags.js';
 import { c, formatSeconds, line, printJson, table } from '../output.js';
 

@@ -9,9 +9,9 @@ export function registerStop(program: Command): void {
     .option('--student <id>', 'student id; default from config')
     .option('--json', 'print one JSON document')
     .action(async (id: string, flags: { student?: string; json?: boolean }, cmd: Command) => {
-      const [{ loadLab }, { openEmr }, { stopLab }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../app/emr/session.js'), import('../../app/emr/clusters.js')]);
+      const [{ loadLab }, { openAwsSession }, { stopLab }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../app/aws-session.js'), import('../../app/emr/clusters.js')]);
       loadLab(id); // unknown ids get the "did you mean" error before any AWS call
-      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       try {
         const stopped = await stopLab(session.ctx, session.config, id);
         if (flags.json) return printJson({ lab: id, stopped });

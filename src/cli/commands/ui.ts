@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { assertClusterId } from '../../core/aws-input.js';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
 
@@ -11,15 +12,16 @@ export function registerUi(program: Command): void {
     .option('--student <id>', 'student id; default from config')
     .option('--json', 'print one JSON document')
     .action(async (id: string | undefined, flags: { cluster?: string; student?: string; json?: boolean }, cmd: Command) => {
-      const [{ loadLab }, { openEmr }, { sparkUi }, { persistentUiIdsFile }, { labsHome }] = await Promise.all([
+      const [{ loadLab }, { openAwsSession }, { sparkUi }, { persistentUiIdsFile }, { labsHome }] = await Promise.all([
         import('../../app/lab-catalog.js'),
-        import('../../app/emr/session.js'),
+        import('../../app/aws-session.js'),
         import('../../app/emr/clusters.js'),
         import('../../app/emr/persistent-ui-ids.js'),
         import('../../app/paths.js'),
       ]);
       if (id) loadLab(id);
-      const session = await openEmr({ ...awsFlags(cmd), student: flags.student });
+      if (flags.cluster) assertClusterId(flags.cluster);
+      const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       try {
         const ui = await sparkUi(session.ctx, session.config, flags.cluster, persistentUiIdsFile(path.join(labsHome(), 'persistent-ui.json')));
         if (flags.json) return printJson(ui);

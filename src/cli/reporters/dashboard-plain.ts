@@ -1,7 +1,7 @@
-import { panelLines } from '../../core/dashboard-document.js';
-import { formatUsd } from '../../core/dashboard-format.js';
-import type { DashboardState } from '../../core/dashboard-state.js';
-import { cohortRows, formatCheck, studentPanel } from '../../core/dashboard-views.js';
+import { panelLines } from '../../core/dashboard/document.js';
+import { formatUsd } from '../../core/dashboard/format.js';
+import type { DashboardState } from '../../core/dashboard/state.js';
+import { cohortRows, formatCheck, studentPanel } from '../../core/dashboard/views.js';
 import { table } from '../output.js';
 
 /** The dashboard as plain lines, for a pipe or a log: the same content as the live view, one snapshot. */

@@ -1,6 +1,6 @@
-import { formatActual, type CheckResult } from '../../core/checks.js';
-import { describeProgress } from '../../core/run-view.js';
-import type { RunEvent, RunRecord, StepRecord } from '../../core/run-record.js';
+import { formatActual, type CheckResult } from '../../core/lab/checks.js';
+import { describeProgress } from '../../core/run/run-view.js';
+import type { RunEvent, RunRecord, StepRecord } from '../../core/run/run-record.js';
 import { c, formatSeconds } from '../output.js';
 
 const write = (s: string) => process.stderr.write(`${s}\n`);

@@ -2,24 +2,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Step as EmrStep } from '@aws-sdk/client-emr';
 import type { Config } from '../../core/config.js';
-import { diagnose, type Diagnosis } from '../../core/diagnose.js';
-import { runPrefix, s3Uri, stepPrefix } from '../../core/emr-layout.js';
-import { emrSubmitArgv, planSteps } from '../../core/emr-steps-plan.js';
+import { diagnose, type Diagnosis } from '../../core/run/diagnose.js';
+import { s3Uri, stepPrefix } from '../../core/emr/layout.js';
+import { initialRecords, runPlan, type RunPlan } from '../../core/run/run-plan.js';
 import { InterruptedError, isLabsError } from '../../core/errors.js';
-import type { Lab, Step } from '../../core/lab-schema.js';
-import type { RunListener, StepRecord, StepState } from '../../core/run-record.js';
+import type { Lab, Step } from '../../core/lab/lab-schema.js';
+import type { RunListener, StepRecord, StepState } from '../../core/run/run-record.js';
 import type { AwsClients, AwsOptions } from '../../aws/clients.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
-import { isScalaJob, SCALA_JAR } from '../../core/step-plan.js';
-import type { JobFiles } from '../../core/exercise.js';
-import type { Engine, RunContext } from '../engine.js';
+import { stepExecutionRoleArn } from '../../core/emr/runtime-role.js';
+import { isScalaJob } from '../../core/run/step-plan.js';
+import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
+import { readLabFiles } from '../lab-files.js';
 import { ensureScalaJar } from '../scala-build.js';
 import { ensureCluster } from './cluster.js';
-import { connect, type EmrContext } from './emr-context.js';
+import { connect, type EmrContext } from '../../aws/session.js';
 import { fetchStepLog } from './step-logs.js';
-import { artifactShas, labUploads } from './uploads.js';
 
 /** How long to wait and how often to look; the defaults suit real EMR, tests shrink them. */
 export interface EmrTiming {
@@ -54,35 +54,10 @@ export interface EmrEngineOptions {
   sleep?: (ms: number) => Promise<void>;
   /** pauses before looking for a cluster whose RunJobFlow response was lost */
   lookupDelaysMs?: number[];
-  /** the files actually used for some of the lab's job paths (a student's exercise); absent: the bundled ones */
-  jobFiles?: JobFiles;
-}
-
-interface LabOnCluster {
-  cluster: Cluster;
-  logUri: string;
-  shas: Record<string, string>;
-}
-
-interface Submitted {
-  clusterId: string;
-  /** PENDING records of every step of the run, in order, each with its EMR step id */
-  records: StepRecord[];
 }
 
 const TERMINAL: StepState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 const isTerminal = (s: EmrStep) => TERMINAL.includes(s.Status?.State as StepState);
-
-/** One shared promise per key; a failed one is forgotten so the next call tries again. */
-function once<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
-  let p = cache.get(key);
-  if (!p) {
-    p = make();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
-}
 
 /** The record of a step as EMR last described it; one still RUNNING here has overrun its timeoutMinutes. */
 function settle(record: StepRecord, final: EmrStep, step: Step, now: Date): void {
@@ -104,9 +79,8 @@ function settle(record: StepRecord, final: EmrStep, step: Step, now: Date): void
  */
 export class EmrEngine implements Engine {
   readonly target = 'emr' as const;
+  readonly queues = true;
   private ctx: EmrContext | undefined;
-  private readonly ready = new Map<string, Promise<LabOnCluster>>();
-  private readonly submitted = new Map<string, Promise<Submitted>>();
   private readonly timing: EmrTiming;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -127,57 +101,62 @@ export class EmrEngine implements Engine {
    * credentials (STS), region and the student's bucket; the cluster waits for the first step (it depends on the lab).
    */
   async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
-    if (lab?.steps.some(isScalaJob) && !this.opts.jobFiles?.[SCALA_JAR]) {
+    if (lab?.steps.some(isScalaJob)) {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress: (message) => onEvent({ type: 'setup', message }), signal, env: this.opts.aws?.env });
     }
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
-    this.ctx = await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
-    const { bucket } = this.ctx.layout;
+    const ctx = await this.connected();
+    const { bucket } = ctx.layout;
     // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
-    const owner = this.opts.config.emr.bucket ? undefined : this.ctx.account;
-    const made = await ensureBucket(this.ctx.clients.s3, bucket, this.ctx.region, owner);
+    const owner = this.opts.config.emr.bucket ? undefined : ctx.account;
+    const made = await ensureBucket(ctx.clients.s3, bucket, ctx.region, owner, this.opts.config.emr.bucket ? (problem) => onEvent({ type: 'setup', message: `warning: ${problem}` }) : undefined);
     onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
   }
 
-  runDir(lab: Lab, runId: string): string {
-    return s3Uri(this.context.layout.bucket, runPrefix(this.context.layout, lab.id, runId));
+  /** The run as it will go: the cluster, the uploads and every step, with the artifacts hashed once, here. */
+  plan(lab: Lab, runId: string, o: PlanOptions = {}): RunPlan {
+    const { layout } = this.context;
+    const files = readLabFiles(lab, this.opts.projectRoot, { jobFiles: o.jobFiles, hash: true });
+    return runPlan({ lab, config: this.opts.config, runId, student: layout.student, files, where: { target: 'emr', layout, cohort: this.opts.cohort, fleets: this.opts.fleets ?? false, now: this.now() } });
   }
 
-  stepArgv(run: RunContext, step: Step): string[] {
-    return emrSubmitArgv({ lab: run.lab, layout: this.context.layout, runId: run.runId, artifactSha: artifactShas(run.lab, this.opts.projectRoot, undefined, this.opts.jobFiles) }, step);
-  }
-
-  /** Cluster there (ready, unless the steps are only queued), Glue database there, artifacts uploaded: once per lab. */
-  private labOnCluster(lab: Lab, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<LabOnCluster> {
-    return once(this.ready, lab.id, () => this.setUpLab(lab, onEvent, signal, waitReady));
-  }
-
-  private async setUpLab(lab: Lab, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<LabOnCluster> {
+  /**
+   * The plan sent: artifacts and data uploaded (each only when changed), the Glue database, the student's cluster of
+   * the plan's shape (found or made; ready, unless the steps are only queued), then every step in one AddJobFlowSteps
+   * call (EMR runs them in order). Returns the steps' PENDING records with their EMR step ids.
+   */
+  async submit(plan: RunPlan, onEvent: RunListener, signal: AbortSignal, o: { waitReady: boolean }): Promise<StepRecord[]> {
     const ctx = this.context;
     const say = (message: string) => onEvent({ type: 'setup', message });
-    const shas = artifactShas(lab, this.opts.projectRoot, undefined, this.opts.jobFiles);
-    const uploads = labUploads(lab, this.opts.projectRoot, ctx.layout, shas, this.opts.jobFiles);
-    const sent = await Promise.all(uploads.map((u) => uploadIfChanged(ctx.clients.s3, u)));
+    const sent = await Promise.all(plan.uploads.map((u) => uploadIfChanged(ctx.clients.s3, u)));
     const n = sent.filter((s) => s === 'uploaded').length;
-    say(`artifacts: ${n} uploaded, ${uploads.length - n} unchanged`);
-    if (lab.cluster.catalog === 'glue') {
+    say(`artifacts: ${n} uploaded, ${plan.uploads.length - n} unchanged`);
+    if (plan.lab.cluster.catalog === 'glue') {
       const db = glueDatabaseName(ctx.layout.student);
       await ensureDatabase(ctx.clients.glue, db, s3Uri(ctx.layout.bucket, `${ctx.layout.student}/warehouse/${db}.db/`));
     }
+    const cluster = await this.clusterFor(plan, say, signal, o.waitReady);
+    const clusterId = cluster.Id!;
+    const logUri = cluster.LogUri ?? '';
+    const ids = await addSteps(ctx.clients.emr, clusterId, plan.steps.map((s) => s.emr!), stepExecutionRoleArn(this.opts.config, ctx.account, ctx.region));
+    const records = initialRecords(plan).map((r, i): StepRecord => ({ ...r, emr: { clusterId, stepId: ids[i]!, logUri } }));
+    say(`queued on ${clusterId}: ${records.map((r) => `${r.name} (${r.emr!.stepId})`).join(', ')}`);
+    return records;
+  }
+
+  private async clusterFor(plan: RunPlan, say: (m: string) => void, signal: AbortSignal, waitReady: boolean): Promise<Cluster> {
     try {
-      const { cluster } = await ensureCluster(ctx, {
+      const { cluster } = await ensureCluster(this.context, {
         config: this.opts.config,
-        student: ctx.layout.student,
+        student: plan.student,
         cohort: this.opts.cohort,
-        lab,
-        fleets: this.opts.fleets ?? false,
-        now: this.now(),
+        cluster: plan.cluster!,
         waitReady,
         wait: { maxWaitTime: this.timing.clusterMaxWaitSeconds, minDelay: this.timing.clusterDelay.min, maxDelay: this.timing.clusterDelay.max, abortSignal: signal },
         create: { lookupDelaysMs: this.opts.lookupDelaysMs, sleep: this.sleep },
         onMessage: say,
       });
-      return { cluster, logUri: cluster.LogUri ?? '', shas };
+      return cluster;
     } catch (e) {
       if (e instanceof InterruptedError) {
         throw new InterruptedError('stopped while the cluster was starting; it keeps starting and is tagged as yours', 'run the command again to use it, or `labs cluster down` to end it');
@@ -186,43 +165,11 @@ export class EmrEngine implements Engine {
     }
   }
 
-  /** All of the run's steps in one AddJobFlowSteps call (EMR runs them in order): once per run. */
-  private submission(run: RunContext, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<Submitted> {
-    return once(this.submitted, run.runId, () => this.submit(run, onEvent, signal, waitReady));
-  }
-
-  private async submit(run: RunContext, onEvent: RunListener, signal: AbortSignal, waitReady: boolean): Promise<Submitted> {
-    const { cluster, logUri, shas } = await this.labOnCluster(run.lab, onEvent, signal, waitReady);
-    const { layout, clients } = this.context;
-    const clusterId = cluster.Id!;
-    const planned = planSteps({ lab: run.lab, layout, runId: run.runId, artifactSha: shas });
-    const ids = await addSteps(clients.emr, clusterId, planned);
-    const records = run.lab.steps.map(
-      (step, i): StepRecord => ({
-        name: step.name,
-        state: 'PENDING',
-        argv: planned[i]!.HadoopJarStep!.Args!,
-        out: s3Uri(layout.bucket, stepPrefix(layout, run.lab.id, run.runId, step.name)),
-        emr: { clusterId, stepId: ids[i]!, logUri },
-      }),
-    );
-    onEvent({ type: 'setup', message: `queued on ${clusterId}: ${records.map((r) => `${r.name} (${r.emr!.stepId})`).join(', ')}` });
-    return { clusterId, records };
-  }
-
-  /** `--no-wait`: the steps queued (on a cluster that may still be starting), returned as PENDING records. */
-  async submitRun(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]> {
-    const { records } = await this.submission(run, onEvent, signal, false);
-    return records.map((r) => ({ ...r }));
-  }
-
-  async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
-    const sub = await this.submission(run, onEvent, signal, true);
-    const index = sub.records.findIndex((r) => r.name === step.name);
-    const record: StepRecord = { ...sub.records[index]! };
+  /** The step waited for with the SDK's waiter; Ctrl-C or its timeoutMinutes leave it live on the cluster. */
+  async awaitStep(run: RunPlan, planned: StepRecord, onEvent: RunListener, signal: AbortSignal): Promise<StepOutcome> {
+    const step = run.lab.steps.find((s) => s.name === planned.name)!;
+    const record: StepRecord = { ...planned };
     const { clusterId, stepId } = record.emr!;
-    const later = sub.records.slice(index + 1).map((r) => r.emr!.stepId);
-
     let final: EmrStep;
     try {
       final = await waitForStep(this.context.clients.emr, clusterId, stepId, {
@@ -242,16 +189,10 @@ export class EmrEngine implements Engine {
       if (!signal.aborted && !(e instanceof InterruptedError)) throw e;
       // Ctrl-C: the student wants the run stopped, not left running on the cluster.
       final = { Id: stepId, Status: { State: 'CANCELLED' } };
-      await this.cancelQuietly(clusterId, [stepId, ...later]);
-      return this.conclude(run, step, record, final, onEvent, signal);
+      return { record: await this.conclude(run, step, record, final, onEvent, signal), stillLive: true };
     }
     const timedOut = !isTerminal(final);
-    if (timedOut || final.Status?.State !== 'COMPLETED') {
-      // A step that did not complete ends the run: the steps after it need its output (EMR cancels them too after
-      // CANCEL_AND_WAIT, but not on a cluster that runs steps side by side).
-      await this.cancelQuietly(clusterId, timedOut ? [stepId, ...later] : later);
-    }
-    return this.conclude(run, step, record, final, onEvent, signal);
+    return { record: await this.conclude(run, step, record, final, onEvent, signal), stillLive: timedOut };
   }
 
   private async conclude(run: RunContext, step: Step, record: StepRecord, final: EmrStep, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
@@ -262,48 +203,36 @@ export class EmrEngine implements Engine {
   }
 
   /**
-   * A queued run's steps as EMR has them now (`labs status`, `labs check` after `--no-wait`). As in a waiting run, a
-   * step that did not complete (or overran its timeoutMinutes) ends the run: what is left of it is cancelled. A failed
-   * step is explained from the log EMR has uploaded so far, without waiting for more.
+   * A queued step as EMR has it now (`labs status`, `labs check` after `--no-wait`). A step that overran its
+   * timeoutMinutes counts as failed and stays live until cancelled. A failed step is explained from the log EMR has
+   * uploaded so far, without waiting for more.
    */
-  async refreshSteps(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]> {
+  async lookStep(run: RunContext, prev: StepRecord): Promise<StepOutcome> {
+    // connected first: without credentials the whole refresh stops here, whatever the record holds
     const ctx = await this.connected();
-    const out: StepRecord[] = [];
-    let ended = false;
-    for (const prev of steps) {
-      const step = run.lab.steps.find((s) => s.name === prev.name);
-      const live = prev.state === 'PENDING' || prev.state === 'RUNNING';
-      if (!prev.emr || !step || !live) {
-        out.push(prev);
-        continue;
-      }
-      const record: StepRecord = { ...prev };
-      if (ended) {
-        await this.cancelQuietly(prev.emr.clusterId, [prev.emr.stepId]);
-        record.state = 'CANCELLED';
-        out.push(record);
-        continue;
-      }
-      const final = await describeStep(ctx.clients.emr, prev.emr.clusterId, prev.emr.stepId);
-      const started = final.Status?.Timeline?.StartDateTime;
-      const overran = final.Status?.State === 'RUNNING' && started !== undefined && this.now().getTime() - new Date(started).getTime() > step.timeoutMinutes * 60_000;
-      if (overran) await this.cancelQuietly(prev.emr.clusterId, [prev.emr.stepId]);
-      if (overran || isTerminal(final)) {
-        settle(record, final, step, this.now());
-        if (record.state === 'FAILED' && !record.failure) record.failure = await this.explainFailure(run, step, record, final, () => {}, new AbortController().signal, 0);
-        ended = record.state !== 'COMPLETED';
-      } else {
-        record.state = final.Status?.State === 'RUNNING' ? 'RUNNING' : 'PENDING';
-        if (started) record.startedAt = new Date(started).toISOString();
-      }
-      out.push(record);
+    const step = run.lab.steps.find((s) => s.name === prev.name);
+    if (!prev.emr || !step) return { record: prev, stillLive: false };
+    const record: StepRecord = { ...prev };
+    const final = await describeStep(ctx.clients.emr, prev.emr.clusterId, prev.emr.stepId);
+    const started = final.Status?.Timeline?.StartDateTime;
+    const overran = final.Status?.State === 'RUNNING' && started !== undefined && this.now().getTime() - new Date(started).getTime() > step.timeoutMinutes * 60_000;
+    if (overran || isTerminal(final)) {
+      settle(record, final, step, this.now());
+      if (record.state === 'FAILED' && !record.failure) record.failure = await this.explainFailure(run, step, record, final, () => {}, new AbortController().signal, 0);
+      return { record, stillLive: overran };
     }
-    return out;
+    record.state = final.Status?.State === 'RUNNING' ? 'RUNNING' : 'PENDING';
+    if (started) record.startedAt = new Date(started).toISOString();
+    return { record, stillLive: false };
   }
 
-  private async cancelQuietly(clusterId: string, stepIds: string[]): Promise<void> {
-    // A step that ended meanwhile cannot be cancelled; that is not a problem worth reporting.
-    if (stepIds.length) await cancelSteps(this.context.clients.emr, clusterId, stepIds).catch(() => undefined);
+  /** A step that ended meanwhile cannot be cancelled; that is not a problem worth reporting. */
+  async cancel(run: RunContext, records: StepRecord[]): Promise<void> {
+    const byCluster = new Map<string, string[]>();
+    for (const r of records) if (r.emr) byCluster.set(r.emr.clusterId, [...(byCluster.get(r.emr.clusterId) ?? []), r.emr.stepId]);
+    if (!byCluster.size) return;
+    const { clients } = await this.connected();
+    for (const [clusterId, stepIds] of byCluster) await cancelSteps(clients.emr, clusterId, stepIds).catch(() => undefined);
   }
 
   /** The step's stderr from LogUri (EMR pushes logs every few minutes, so wait for it), kept locally for `labs logs`. */
@@ -344,7 +273,10 @@ export class EmrEngine implements Engine {
     return files;
   }
 
-  /** `labs check` and `labs status` read and refresh runs without a prepare(): connect on demand. */
+  /**
+   * The engine's AWS session, made here only (from its options: profile, region, an emulator's endpoint, or clients
+   * a test injects). `labs check` and `labs status` read and refresh runs without a prepare(): connect on demand.
+   */
   private async connected(): Promise<EmrContext> {
     this.ctx ??= await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
     return this.ctx;

@@ -1,6 +1,7 @@
-import type { Lab, Step } from '../../core/lab-schema.js';
-import type { RunListener, StepRecord } from '../../core/run-record.js';
-import type { Engine, RunContext } from '../engine.js';
+import type { Lab } from '../../core/lab/lab-schema.js';
+import type { RunPlan } from '../../core/run/run-plan.js';
+import type { RunListener, StepRecord } from '../../core/run/run-record.js';
+import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import type { EmrEngine, EmrEngineOptions } from './emr-engine.js';
 
 /**
@@ -9,6 +10,7 @@ import type { EmrEngine, EmrEngineOptions } from './emr-engine.js';
  */
 export class LazyEmrEngine implements Engine {
   readonly target = 'emr' as const;
+  readonly queues = true;
   private inner: EmrEngine | undefined;
 
   constructor(private readonly opts: EmrEngineOptions) {}
@@ -28,25 +30,25 @@ export class LazyEmrEngine implements Engine {
     await (await this.load()).prepare(onEvent, signal, lab);
   }
 
-  runDir(lab: Lab, runId: string): string {
-    return this.engine.runDir(lab, runId);
+  plan(lab: Lab, runId: string, o?: PlanOptions): RunPlan {
+    return this.engine.plan(lab, runId, o);
   }
 
-  stepArgv(run: RunContext, step: Step): string[] {
-    return this.engine.stepArgv(run, step);
+  submit(plan: RunPlan, onEvent: RunListener, signal: AbortSignal, o: { waitReady: boolean }): Promise<StepRecord[]> {
+    return this.engine.submit(plan, onEvent, signal, o);
   }
 
-  runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
-    return this.engine.runStep(run, step, onEvent, signal);
-  }
-
-  submitRun(run: RunContext, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord[]> {
-    return this.engine.submitRun(run, onEvent, signal);
+  awaitStep(run: RunPlan, record: StepRecord, onEvent: RunListener, signal: AbortSignal): Promise<StepOutcome> {
+    return this.engine.awaitStep(run, record, onEvent, signal);
   }
 
   /** `labs status` and `labs check` refresh a queued run without preparing one. */
-  async refreshSteps(run: RunContext, steps: StepRecord[]): Promise<StepRecord[]> {
-    return (await this.load()).refreshSteps(run, steps);
+  async lookStep(run: RunContext, record: StepRecord): Promise<StepOutcome> {
+    return (await this.load()).lookStep(run, record);
+  }
+
+  async cancel(run: RunContext, records: StepRecord[]): Promise<void> {
+    await (await this.load()).cancel(run, records);
   }
 
   /** `labs check` reads results without preparing a run. */

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { stepLogKey } from '../../core/emr-layout.js';
+import { stepLogKey } from '../../core/emr/layout.js';
 import { getObjectText } from '../../aws/s3.js';
 
 export interface StepLogWait {

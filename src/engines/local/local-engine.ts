@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
-import { diagnose } from '../../core/diagnose.js';
+import { diagnose } from '../../core/run/diagnose.js';
 import { EnvironmentError } from '../../core/errors.js';
-import type { Lab, Step } from '../../core/lab-schema.js';
-import type { RunListener, StepRecord } from '../../core/run-record.js';
-import { isScalaJob, SCALA_JAR, sparkSubmitArgv, usesS3 } from '../../core/step-plan.js';
-import type { JobFiles } from '../../core/exercise.js';
-import type { Engine, RunContext } from '../engine.js';
+import type { Lab, Step } from '../../core/lab/lab-schema.js';
+import type { RunListener, StepRecord } from '../../core/run/run-record.js';
+import { isScalaJob, usesS3 } from '../../core/run/step-plan.js';
+import { initialRecords, localStepArgv, runPlan, type LabFiles, type LocalWhere, type RunPlan } from '../../core/run/run-plan.js';
+import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
+import { readLabFiles } from '../lab-files.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
@@ -23,8 +24,6 @@ export interface LocalEngineOptions {
   runsDir: string;
   eventLogDir: string;
   env?: NodeJS.ProcessEnv;
-  /** the files actually used for some of the lab's job paths (a student's exercise); absent: the bundled ones */
-  jobFiles?: JobFiles;
 }
 
 export const requirementsFile = (projectRoot: string) => path.join(projectRoot, 'spark-jobs', 'python', 'requirements.txt');
@@ -32,6 +31,8 @@ export const requirementsFile = (projectRoot: string) => path.join(projectRoot, 
 /** Spark on this machine: a pinned pyspark in a cached venv, spark-submit --master local[*], files for s3://. */
 export class LocalEngine implements Engine {
   readonly target = 'local' as const;
+  readonly queues = false;
+  private files: LabFiles | undefined;
   private pyenv: PythonEnv | undefined;
   private s3: S3Emulator | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -51,17 +52,41 @@ export class LocalEngine implements Engine {
     const env = venvFor(this.opts.cacheDir, reqs, this.opts.config.local.python);
     const onProgress = (message: string) => onEvent({ type: 'setup', message });
     this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, onProgress, signal);
-    if (!lab || (lab.steps.some(isScalaJob) && !this.opts.jobFiles?.[SCALA_JAR])) {
+    if (!lab || lab.steps.some(isScalaJob)) {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress, signal, env: this.env });
     }
   }
 
-  runDir(lab: Lab, runId: string): string {
-    return path.join(this.opts.runsDir, lab.id, runId);
+  private where(lab: Lab, runId: string, uiPort: number): LocalWhere {
+    const dir = path.join(this.opts.runsDir, lab.id, runId);
+    return {
+      target: 'local',
+      master: this.opts.config.local.master,
+      dir,
+      dataDir: path.join(this.opts.projectRoot, 'labs', lab.id, 'data'),
+      artifactsDir: path.join(this.opts.projectRoot, 'spark-jobs'),
+      bucket: LOCAL_BUCKET,
+      extras: (step) => {
+        const s3 = this.s3Extras(lab, step);
+        return { conf: { ...this.engineConf(dir, uiPort), ...s3.conf }, packages: s3.packages };
+      },
+    };
   }
 
-  private dataDir(lab: Lab): string {
-    return path.join(this.opts.projectRoot, 'labs', lab.id, 'data');
+  private engineConf(dir: string, uiPort: number): Record<string, string> {
+    return {
+      'spark.ui.port': String(uiPort),
+      // A port the user asked for: fail instead of silently moving to 4041, so the printed link is this app's.
+      // With uiPort 0 we picked a free port and released it; another process may take it before Spark binds, so
+      // there Spark may move on (Spark's default retries) rather than fail the lab.
+      'spark.port.maxRetries': this.opts.config.local.uiPort === 0 ? '16' : '0',
+      'spark.eventLog.enabled': 'true',
+      'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
+      'spark.driver.host': '127.0.0.1',
+      // --packages (S3A, spark-avro) resolve from Maven Central once, then come from the cache (also in CI).
+      'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
+      'spark.sql.warehouse.dir': `file://${path.join(dir, 'spark-warehouse')}`,
+    };
   }
 
   /** The S3 settings and packages of a step that uses S3, when the emulator runs (or a placeholder for plans). */
@@ -77,40 +102,20 @@ export class LocalEngine implements Engine {
     };
   }
 
-  private argv(run: RunContext, step: Step, uiPort: number): string[] {
-    const s3 = this.s3Extras(run.lab, step);
-    const argv = sparkSubmitArgv(run.lab, step, {
-      target: 'local',
-      master: this.opts.config.local.master,
-      artifact: (rel) => this.opts.jobFiles?.[rel] ?? path.join(this.opts.projectRoot, rel),
-      placeholders: {
-        data: this.dataDir(run.lab),
-        artifacts: path.join(this.opts.projectRoot, 'spark-jobs'),
-        run: run.dir,
-        lab: run.lab.id,
-        student: run.student,
-        bucket: LOCAL_BUCKET,
-      },
-      outFor: (name) => path.join(run.dir, name),
-      engineConf: {
-        'spark.ui.port': String(uiPort),
-        // A port the user asked for: fail instead of silently moving to 4041, so the printed link is this app's.
-        // With uiPort 0 we picked a free port and released it; another process may take it before Spark binds, so
-        // there Spark may move on (Spark's default retries) rather than fail the lab.
-        'spark.port.maxRetries': this.opts.config.local.uiPort === 0 ? '16' : '0',
-        'spark.eventLog.enabled': 'true',
-        'spark.eventLog.dir': `file://${this.opts.eventLogDir}`,
-        'spark.driver.host': '127.0.0.1',
-        // --packages (S3A, spark-avro) resolve from Maven Central once, then come from the cache (also in CI).
-        'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
-        'spark.sql.warehouse.dir': `file://${path.join(run.dir, 'spark-warehouse')}`,
-        ...s3.conf,
-      },
-      enginePackages: s3.packages,
-    });
-    // Vanilla Spark has no EMRFS behind s3://: locally the same URIs go through S3A (EMR keeps them as written).
-    return argv.map((a) => (a.startsWith('s3://') ? `s3a://${a.slice('s3://'.length)}` : a));
+  /** The run as planned with the configured UI port; each step's argv is made again with the port it gets. */
+  plan(lab: Lab, runId: string, o: PlanOptions = {}): RunPlan {
+    const files = readLabFiles(lab, this.opts.projectRoot, { jobFiles: o.jobFiles, hash: false });
+    this.files = files;
+    return runPlan({ lab, config: this.opts.config, runId, student: this.opts.config.student, files, where: this.where(lab, runId, this.opts.config.local.uiPort) });
   }
+
+  /** Nothing to send: the steps run here, one by one, in awaitStep(). */
+  async submit(plan: RunPlan): Promise<StepRecord[]> {
+    return initialRecords(plan);
+  }
+
+  /** A step that never started has nothing running to stop. */
+  async cancel(): Promise<void> {}
 
   /** Start the S3 emulator the first time a step needs it; it lives until dispose(). */
   private async ensureS3(onEvent: RunListener): Promise<void> {
@@ -125,10 +130,6 @@ export class LocalEngine implements Engine {
     await s3?.stop();
   }
 
-  stepArgv(run: RunContext, step: Step): string[] {
-    return this.argv(run, step, this.opts.config.local.uiPort);
-  }
-
   private async uiPort(): Promise<number> {
     const wanted = this.opts.config.local.uiPort;
     if (wanted === 0) return freePort();
@@ -141,14 +142,15 @@ export class LocalEngine implements Engine {
     return wanted;
   }
 
-  async runStep(run: RunContext, step: Step, onEvent: RunListener, signal: AbortSignal): Promise<StepRecord> {
-    if (!this.pyenv) throw new Error('LocalEngine.prepare() must run before runStep()');
+  async awaitStep(run: RunPlan, planned: StepRecord, onEvent: RunListener, signal: AbortSignal): Promise<StepOutcome> {
+    if (!this.pyenv || !this.files) throw new Error('LocalEngine.prepare() and plan() must run before awaitStep()');
+    const step = run.lab.steps.find((s) => s.name === planned.name)!;
     const port = await this.uiPort();
     if (usesS3(step)) await this.ensureS3(onEvent);
-    const out = path.join(run.dir, step.name);
+    const out = planned.out;
     mkdirSync(out, { recursive: true });
     mkdirSync(this.opts.eventLogDir, { recursive: true });
-    const argv = this.argv(run, step, port);
+    const argv = localStepArgv({ lab: run.lab, student: run.student, files: this.files }, this.where(run.lab, run.runId, port), step);
     const uiUrl = `http://127.0.0.1:${port}`;
     const logs = { stdout: path.join(out, 'stdout.log'), stderr: path.join(out, 'stderr.log') };
     const started = new Date();
@@ -201,7 +203,7 @@ export class LocalEngine implements Engine {
           : diagnose(`${outcome.stderrTail}\n${outcome.stdoutTail}`);
     }
     onEvent({ type: 'step-end', step: { ...record } });
-    return record;
+    return { record, stillLive: false };
   }
 
   async readResult(run: RunContext, step: string): Promise<unknown> {

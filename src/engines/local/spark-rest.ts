@@ -1,4 +1,4 @@
-import type { SparkProgress } from '../../core/run-record.js';
+import type { SparkProgress } from '../../core/run/run-record.js';
 
 /** The bits of Spark's monitoring REST API (/api/v1) that progress needs. */
 interface RestStage {

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, ListClustersCommand, RunJobFlowCommand, TerminateJobFlowsCommand } from '@aws-sdk/client-emr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClusterIdempotent, findClustersByTags, terminateClusters } from '../../../src/aws/emr.js';
-import { TAG } from '../../../src/core/emr-tags.js';
+import { TAG } from '../../../src/core/emr/tags.js';
 import { mockAws, type MockAws } from '../../helpers/mock-aws.js';
 
 let aws: MockAws;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCheck, evaluateChecks, formatActual, parseAnswers, PENDING_ANSWER, readPath } from '../../../src/core/checks.js';
+import { evaluateCheck, evaluateChecks, formatActual, parseAnswers, PENDING_ANSWER, readPath } from '../../../src/core/lab/checks.js';
 import { InputError } from '../../../src/core/errors.js';
-import { CheckSchema, type Check, type Lab } from '../../../src/core/lab-schema.js';
+import { CheckSchema, type Check, type Lab } from '../../../src/core/lab/lab-schema.js';
 
 const result = { joins: { broadcast: { node: 'BroadcastHashJoin', seconds: 0.4 } }, ratio: 3.2, stages: [{ tasks: 8 }, { tasks: 4 }], nodes: ['A', 'B'] };
 const check = (c: Partial<Check>): Check => ({ name: 'c', path: 'ratio', ...c }) as Check;

@@ -3,9 +3,9 @@ import { checkCohortGuardrails } from '../../../src/core/cohort-guardrails.js';
 import { progressLine, progressTracker, type CohortProgress } from '../../../src/core/cohort-progress.js';
 import { mergeConfig } from '../../../src/core/config.js';
 import { clusterName, nameMayMatch, parseClusterName } from '../../../src/core/emr-cluster-name.js';
-import { clusterShape, idempotencyKey, planCluster } from '../../../src/core/emr-cluster-plan.js';
+import { clusterShape, idempotencyKey, planCluster } from '../../../src/core/emr/cluster-plan.js';
 import { bucketMinimumSeconds, callsPerInterval, DEFAULT_EMR_QUOTAS, emrQuotas, sustainableInterval } from '../../../src/core/emr-quotas.js';
-import { TAG } from '../../../src/core/emr-tags.js';
+import { TAG } from '../../../src/core/emr/tags.js';
 
 const config = mergeConfig([{ source: 'test', values: { target: 'emr', student: 'ana' } }]);
 

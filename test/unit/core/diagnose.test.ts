@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, lastPythonTraceback } from '../../../src/core/diagnose.js';
+import { diagnose, lastPythonTraceback } from '../../../src/core/run/diagnose.js';
 
 const pythonLog = `26/11/25 10:00:01 INFO SparkContext: Running Spark version 3.5.6
 Traceback (most recent call last):

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { artifactKey, defaultBucket, parseS3Uri, stepLogKey } from '../../../src/core/emr-layout.js';
-import { explainClusterEnd } from '../../../src/engines/emr/cluster.js';
+import { artifactKey, defaultBucket, parseS3Uri, stepLogKey } from '../../../src/core/emr/layout.js';
+import { explainClusterEnd } from '../../../src/core/emr/cluster-end.js';
 
 describe('S3 layout', () => {
   it('names the default bucket by account and region, and artifacts by content', () => {

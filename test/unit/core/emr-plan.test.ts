@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, mergeConfig, type Config } from '../../../src/core/config.js';
-import { clusterShape, planCluster, validateClusterPlan } from '../../../src/core/emr-cluster-plan.js';
-import { GLUE_FACTORY, labConfigurations, mergeConfigurations } from '../../../src/core/emr-configurations.js';
-import { planSteps, validateSteps } from '../../../src/core/emr-steps-plan.js';
-import { isExpired, TAG, tagValue } from '../../../src/core/emr-tags.js';
+import { clusterShape, planCluster, validateClusterPlan } from '../../../src/core/emr/cluster-plan.js';
+import { GLUE_FACTORY, labConfigurations, mergeConfigurations } from '../../../src/core/emr/configurations.js';
+import { planSteps, validateSteps } from '../../../src/core/emr/steps-plan.js';
+import { isExpired, TAG, tagValue } from '../../../src/core/emr/tags.js';
 import { InputError } from '../../../src/core/errors.js';
-import { LabSchema, type Lab } from '../../../src/core/lab-schema.js';
+import { LabSchema, type Lab } from '../../../src/core/lab/lab-schema.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
 const lab = (over: Record<string, unknown> = {}): Lab =>
@@ -144,7 +144,7 @@ describe('labConfigurations', () => {
 });
 
 describe('planSteps', () => {
-  const o = (l: Lab) => ({ lab: l, layout: { bucket: 'b', student: 'ana' }, runId: 'r1', artifactSha: { 'spark-jobs/python/day2_joins.py': 'a'.repeat(64), 'spark-jobs/python/labkit.py': 'b'.repeat(64) } });
+  const o = (l: Lab) => ({ lab: l, layout: { bucket: 'b', student: 'ana' }, runId: 'r1', artifactSha: { 'spark-jobs/python/day2_joins.py': 'a'.repeat(64), 'spark-jobs/python/labkit.py': 'b'.repeat(64), 'spark-jobs/python/labkit_jobs.py': 'c'.repeat(64) } });
 
   it('submits each step with command-runner.jar in cluster mode, s3 paths; a failure cancels the steps after it', () => {
     const [step] = planSteps(o(lab()));
@@ -152,7 +152,7 @@ describe('planSteps', () => {
     const args = step!.HadoopJarStep!.Args!;
     expect(args.slice(0, 3)).toEqual(['spark-submit', '--deploy-mode', 'cluster']);
     expect(args).toContain('s3://b/ana/artifacts/aaaaaaaaaaaa/spark-jobs/python/day2_joins.py');
-    expect(args).toContain('s3://b/ana/artifacts/bbbbbbbbbbbb/spark-jobs/python/labkit.py');
+    expect(args).toContain('s3://b/ana/artifacts/bbbbbbbbbbbb/spark-jobs/python/labkit.py,s3://b/ana/artifacts/cccccccccccc/spark-jobs/python/labkit_jobs.py');
     expect(args.slice(-4)).toEqual(['--out', 's3://b/ana/runs/day2-joins/r1/joins', '--data', 's3://b/ana/data/day2-joins/orders']);
   });
 

@@ -4,10 +4,10 @@ import { diffLines } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { loadAllLabs } from '../../../src/app/lab-catalog.js';
 import { projectRoot } from '../../../src/app/paths.js';
-import { exerciseFileName, exerciseFileNames, exerciseLab, exerciseProblem, artifactOf } from '../../../src/core/exercise.js';
-import { LabSchema, type Lab } from '../../../src/core/lab-schema.js';
-import { SCALA_JAR } from '../../../src/core/step-plan.js';
-import { artifactShas, labUploads, sha256File } from '../../../src/engines/emr/uploads.js';
+import { exerciseFileName, exerciseFileNames, exerciseLab, exerciseProblem, artifactOf } from '../../../src/core/lab/exercise.js';
+import { LabSchema, type Lab } from '../../../src/core/lab/lab-schema.js';
+import { SCALA_JAR } from '../../../src/core/run/step-plan.js';
+import { readLabFiles, sha256File } from '../../../src/engines/lab-files.js';
 
 const withExercise = loadAllLabs().filter((l) => l.exercise);
 const labFile = (lab: Lab, name: string) => readFileSync(path.join(projectRoot, 'labs', lab.id, 'exercise', name), 'utf8');
@@ -98,19 +98,16 @@ describe('exerciseProblem: what lab validation reports', () => {
   });
 });
 
-describe('the run plan\'s job files on EMR', () => {
-  it('the student\'s file is uploaded under its own content hash, at the lab\'s job path', () => {
+describe("the run plan's job files", () => {
+  it("the student's file stands in for the lab's job path, hashed as itself (EMR keys are content-addressed)", () => {
     const lab = loadAllLabs().find((l) => l.id === 'day2-joins')!;
     const mine = path.join(projectRoot, 'labs', 'day2-joins', 'exercise', 'day2_joins.py');
     const jobFiles = { [artifactOf('spark-jobs/python/day2_joins.py')]: mine };
-    const shas = artifactShas(lab, projectRoot, undefined, jobFiles);
-    expect(shas['spark-jobs/python/day2_joins.py']).toBe(sha256File(mine));
-    expect(shas['spark-jobs/python/day2_joins.py']).not.toBe(artifactShas(lab, projectRoot)['spark-jobs/python/day2_joins.py']);
-    const uploads = labUploads(lab, projectRoot, { bucket: 'b', student: 'ana' }, shas, jobFiles);
-    const job = uploads.find((u) => u.key.endsWith('/spark-jobs/python/day2_joins.py'))!;
-    expect(job).toMatchObject({ file: mine, key: `ana/artifacts/${sha256File(mine).slice(0, 12)}/spark-jobs/python/day2_joins.py` });
+    const files = readLabFiles(lab, projectRoot, { jobFiles, hash: true });
+    expect(files.artifacts['spark-jobs/python/day2_joins.py']).toEqual({ file: mine, sha256: sha256File(mine) });
+    expect(sha256File(mine)).not.toBe(readLabFiles(lab, projectRoot, { hash: true }).artifacts['spark-jobs/python/day2_joins.py']!.sha256);
     // the labkit is not the student's: it stays the bundled one
-    expect(uploads.find((u) => u.key.endsWith('/labkit.py'))!.file).toBe(path.join(projectRoot, 'spark-jobs/python/labkit.py'));
+    expect(files.artifacts['spark-jobs/python/labkit.py']!.file).toBe(path.join(projectRoot, 'spark-jobs/python/labkit.py'));
   });
 
   it('a Scala source maps to the one jar', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { labJsonSchema } from '../../../src/core/lab-schema.js';
+import { labJsonSchema } from '../../../src/core/lab/lab-schema.js';
 
 describe('schema/lab.schema.json', () => {
   it('is the JSON Schema generated from the zod schema (run `npm run schema` when this fails)', () => {

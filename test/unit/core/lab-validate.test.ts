@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/core/errors.js';
-import { formatPath, parseLab, type LabContext } from '../../../src/core/lab-validate.js';
+import { formatPath, LabProblems, parseLab, validateLab, type LabContext } from '../../../src/core/lab/lab-validate.js';
 
 const ctx = (over: Partial<LabContext> = {}): LabContext => ({
   file: 'labs/day2-joins/lab.yaml',
@@ -124,6 +124,37 @@ describe('parseLab', () => {
   it('rejects a class on a PySpark step', () => {
     const py = good.replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/python/day2_joins.py\n    class: labs.X');
     expect(errorOf(py).message).toContain('steps[0].class: is only for Scala and jar jobs');
+  });
+});
+
+describe('every problem at once', () => {
+  it('reports all semantic problems of a lab together, each on its own line with file, path and what to do', () => {
+    const bad = good
+      .replace('job: spark-jobs/python/day2_joins.py', 'job: spark-jobs/python/x.py')
+      .replace('{out}', '{output}')
+      .replace('    gte: 2', '    gte: 2\n    step: nope');
+    const e = errorOf(bad, ctx({ dirName: 'day2-other' }));
+    expect(e).toBeInstanceOf(LabProblems);
+    const lines = e.message.split('\n');
+    expect(lines[0]).toBe('labs/day2-joins/lab.yaml has 4 problems:');
+    expect(lines.slice(1)).toEqual([
+      '  labs/day2-joins/lab.yaml: id: "day2-joins" does not match its directory "day2-other" (rename the directory or set id: day2-other)',
+      '  labs/day2-joins/lab.yaml: steps[0].job: spark-jobs/python/x.py does not exist (point job at a file under spark-jobs/)',
+      '  labs/day2-joins/lab.yaml: steps[0].args[1]: unknown placeholder {output} (use one of {data} {out} {artifacts} {run} {lab} {student} {bucket})',
+      '  labs/day2-joins/lab.yaml: checks[0].step: no step named "nope" (use one of: joins)',
+    ]);
+    expect(e.hint).toBe('fix them all in labs/day2-joins/lab.yaml, then run the command again');
+    expect(e.exitCode).toBe(2);
+  });
+
+  it('reports every schema issue together: a missing field and an unknown one', () => {
+    const r = validateLab(`${good.replace('title: Joins\n', '')}\ncolour: blue\n`, ctx());
+    expect(r.lab).toBeUndefined();
+    expect(r.problems.map((p) => `${p.where}: ${p.what}`).sort()).toEqual(['(top level): unknown field "colour"', 'title: is required (string)']);
+  });
+
+  it('a lab with no problem has an empty list', () => {
+    expect(validateLab(good, ctx()).problems).toEqual([]);
   });
 });
 

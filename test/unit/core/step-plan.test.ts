@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Lab } from '../../../src/core/lab-schema.js';
-import { LabSchema } from '../../../src/core/lab-schema.js';
-import { labArtifacts, SCALA_JAR, sparkSubmitArgv, type SubmitContext } from '../../../src/core/step-plan.js';
+import type { Lab } from '../../../src/core/lab/lab-schema.js';
+import { LabSchema } from '../../../src/core/lab/lab-schema.js';
+import { labArtifacts, SCALA_JAR, sparkSubmitArgv, type SubmitContext } from '../../../src/core/run/step-plan.js';
 
 const lab: Lab = LabSchema.parse({
   id: 'day2-joins',
@@ -42,7 +42,7 @@ describe('sparkSubmitArgv', () => {
       '--conf',
       'spark.sql.adaptive.enabled=false',
       '--py-files',
-      '/repo/spark-jobs/python/labkit.py',
+      '/repo/spark-jobs/python/labkit.py,/repo/spark-jobs/python/labkit_jobs.py',
       '/repo/spark-jobs/python/day2_joins.py',
       '--out',
       '/home/runs/r1/joins',
@@ -64,7 +64,7 @@ describe('sparkSubmitArgv', () => {
   });
 
   it('lists the artifacts a lab ships', () => {
-    expect(labArtifacts(lab)).toEqual(['spark-jobs/python/day2_joins.py', 'spark-jobs/python/labkit.py']);
+    expect(labArtifacts(lab)).toEqual(['spark-jobs/python/day2_joins.py', 'spark-jobs/python/labkit.py', 'spark-jobs/python/labkit_jobs.py']);
   });
 
   const kryo: Lab = LabSchema.parse({

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emrSource } from '../../../src/app/dashboard-emr-source.js';
 import { localSource } from '../../../src/app/dashboard-local-source.js';
 import { poll, refreshIntervalMs, refreshOnce } from '../../../src/app/dashboard-feed.js';
-import { initialDashboardState, reduceDashboard, type DashboardEvent, type DashboardState } from '../../../src/core/dashboard-state.js';
-import { cohortRows, studentPanel } from '../../../src/core/dashboard-views.js';
+import { initialDashboardState, reduceDashboard, type DashboardEvent, type DashboardState } from '../../../src/core/dashboard/state.js';
+import { cohortRows, studentPanel } from '../../../src/core/dashboard/views.js';
 import { localRun } from './fixtures.js';
 import { COHORT, COURSE, fakeCohort, naiveCalls, type FakeCohort } from '../../helpers/fake-cohort.js';
 

@@ -1,5 +1,5 @@
-import type { RunRecord } from '../../../src/core/run-record.js';
-import { initialDashboardState, reduceDashboard, type ClusterInfo, type DashboardEvent, type DashboardState, type StepInfo } from '../../../src/core/dashboard-state.js';
+import type { RunRecord } from '../../../src/core/run/run-record.js';
+import { initialDashboardState, reduceDashboard, type ClusterInfo, type DashboardEvent, type DashboardState, type StepInfo } from '../../../src/core/dashboard/state.js';
 
 export const T0 = Date.parse('2026-11-25T10:00:00Z');
 export const min = (n: number) => n * 60_000;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { costBetween, hourlyCost } from '../../../src/core/dashboard-cost.js';
-import { formatDuration, formatUsd } from '../../../src/core/dashboard-format.js';
-import { reduceDashboard } from '../../../src/core/dashboard-state.js';
-import { clusterPanel, cohortRows, idleSecondsLeft, localPanel, openStep, selectableKeys, selectedKey, studentPanel } from '../../../src/core/dashboard-views.js';
-import { sparkline } from '../../../src/core/sparkline.js';
-import { summarizeSpark } from '../../../src/core/spark-metrics.js';
+import { costBetween, hourlyCost } from '../../../src/core/dashboard/cost.js';
+import { formatDuration, formatUsd } from '../../../src/core/dashboard/format.js';
+import { reduceDashboard } from '../../../src/core/dashboard/state.js';
+import { clusterPanel, cohortRows, idleSecondsLeft, localPanel, openStep, selectableKeys, selectedKey, studentPanel } from '../../../src/core/dashboard/views.js';
+import { sparkline } from '../../../src/core/dashboard/sparkline.js';
+import { summarizeSpark } from '../../../src/core/run/spark-metrics.js';
 import { cluster, localRun, min, SMALL, stateAfter, step, T0 } from './fixtures.js';
 
 describe('sparkline', () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../../src/core/errors.js';
-import { SCALA_JAR } from '../../../src/core/step-plan.js';
+import { SCALA_JAR } from '../../../src/core/run/step-plan.js';
 import {
   BUILD_STAMP,
   buildNeed,

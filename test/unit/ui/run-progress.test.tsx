@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { emptyRunView, reduceRunView } from '../../../src/core/run-view.js';
-import type { RunEvent, RunRecord, StepRecord } from '../../../src/core/run-record.js';
+import { emptyRunView, reduceRunView } from '../../../src/core/run/run-view.js';
+import type { RunEvent, RunRecord, StepRecord } from '../../../src/core/run/run-record.js';
 import { RunProgress } from '../../../src/ui/RunProgress.js';
 
 const run: RunRecord = {

@@ -1,0 +1,167 @@
+import { CHECK_OPERATORS, type CheckOperator } from './check-operators.js';
+import { InputError } from '../errors.js';
+import type { Check, Lab } from './lab-schema.js';
+
+export interface CheckResult {
+  name: string;
+  step: string;
+  path: string;
+  passed: boolean;
+  /** the value measured in result.json (undefined when the path is absent) */
+  actual: unknown;
+  /** the condition, e.g. ">= 2" or "= BroadcastHashJoin" */
+  expected: string;
+  explain?: string | undefined;
+  /** for an exercise: the TODO this check depends on (lab.yaml's hint), shown when it fails */
+  hint?: string | undefined;
+  /**
+   * An answer check evaluated without any answers (`labs start`, or `labs check` without --answer): not graded
+   * yet, so it does not fail the run (passed is true) and reporters show it as pending.
+   */
+  pending?: true | undefined;
+}
+
+/** Student answers for a lab's answer checks (`labs check <lab> --answer key=value,...`), by answer name. */
+export type Answers = ReadonlyMap<string, string>;
+
+export const PENDING_ANSWER = 'pending: answer with labs check --answer';
+
+/** Read `a.b[2].c` from a parsed result.json. */
+export function readPath(source: unknown, path: string): unknown {
+  let node: unknown = source;
+  for (const segment of path.split('.')) {
+    const m = /^([^[]+)((?:\[\d+\])*)$/.exec(segment);
+    if (!m) return undefined;
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[m[1]!] : undefined;
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) {
+      node = Array.isArray(node) ? node[Number(idx[1])] : undefined;
+    }
+  }
+  return node;
+}
+
+const SYMBOL: Record<CheckOperator, string> = {
+  equals: '=',
+  notEquals: '!=',
+  gte: '>=',
+  gt: '>',
+  lte: '<=',
+  lt: '<',
+  contains: 'contains',
+  notContains: 'does not contain',
+  matches: 'matches',
+  exists: 'exists',
+};
+
+function holds(op: CheckOperator, actual: unknown, expected: unknown): boolean {
+  switch (op) {
+    case 'exists':
+      return (actual !== undefined && actual !== null) === expected;
+    case 'equals':
+      return actual === expected;
+    case 'notEquals':
+      return actual !== undefined && actual !== expected;
+    case 'gte':
+      return typeof actual === 'number' && actual >= (expected as number);
+    case 'gt':
+      return typeof actual === 'number' && actual > (expected as number);
+    case 'lte':
+      return typeof actual === 'number' && actual <= (expected as number);
+    case 'lt':
+      return typeof actual === 'number' && actual < (expected as number);
+    case 'contains':
+    case 'notContains': {
+      const has = Array.isArray(actual)
+        ? actual.some((x) => x === expected)
+        : typeof actual === 'string' && actual.includes(expected as string);
+      return op === 'contains' ? has : actual !== undefined && !has;
+    }
+    case 'matches':
+      return typeof actual === 'string' && new RegExp(expected as string).test(actual);
+  }
+}
+
+export function evaluateCheck(check: Check, step: string, result: unknown): CheckResult {
+  const actual = readPath(result, check.path);
+  const ops = CHECK_OPERATORS.filter((op) => check[op] !== undefined);
+  const passed = ops.every((op) => holds(op, actual, check[op]));
+  const expected = ops
+    .map((op) => (op === 'exists' && check.exists ? 'exists' : op === 'exists' ? 'absent' : `${SYMBOL[op]} ${JSON.stringify(check[op])}`))
+    .join(' and ');
+  return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain, ...(check.hint ? { hint: check.hint } : {}) };
+}
+
+const normalise = (v: unknown) => String(v).trim().toLowerCase();
+
+/**
+ * Grade an answer check: the student's answer against the value at the check's path (trimmed, case-insensitive;
+ * any element of an array). Without answers at all the check is pending; with answers but none for this name,
+ * it fails. The known value is never put in the result: it is the answer.
+ */
+export function evaluateAnswer(check: Check & { answer: string }, step: string, result: unknown, answers: Answers | undefined, lab?: string): CheckResult {
+  const base = { name: check.name, step, path: check.path, expected: `the correct ${check.answer}` };
+  if (!answers) return { ...base, passed: true, pending: true, actual: PENDING_ANSWER, explain: check.explain };
+  const given = answers.get(check.answer);
+  if (given === undefined) {
+    return { ...base, passed: false, actual: 'no answer', explain: `give it with: labs check ${lab ?? '<lab>'} --answer ${check.answer}=<your answer>` };
+  }
+  const known = readPath(result, check.path);
+  const candidates = known === undefined || known === null ? [] : Array.isArray(known) ? known : [known];
+  const passed = candidates.some((k) => normalise(k) === normalise(given));
+  return { ...base, passed, actual: given, explain: check.explain };
+}
+
+/**
+ * Parse `--answer key=value,key2=value2` (values are trimmed; a value may not contain a comma). Throws InputError on
+ * anything malformed, a repeated key, or a key none of the lab's checks asks for.
+ */
+export function parseAnswers(text: string, lab?: Lab): Map<string, string> {
+  const usage = 'write it as --answer name=value,name2=value2';
+  const answers = new Map<string, string>();
+  for (const part of text.split(',')) {
+    const m = /^\s*([a-z][a-z0-9_-]*)\s*=(.*)$/i.exec(part);
+    const value = m?.[2]?.trim();
+    if (!m || !value) throw new InputError(`--answer: "${part.trim()}" is not name=value`, usage);
+    const key = m[1]!.toLowerCase();
+    if (answers.has(key)) throw new InputError(`--answer: ${key} is given twice`, usage);
+    answers.set(key, value);
+  }
+  if (lab) {
+    const asked = [...new Set(lab.checks.flatMap((c) => (c.answer ? [c.answer] : [])))];
+    for (const key of answers.keys()) {
+      if (!asked.includes(key)) {
+        throw new InputError(
+          `--answer: ${lab.id} asks for no answer named "${key}"`,
+          asked.length ? `it asks for: ${asked.join(', ')}` : `${lab.id} has no answer checks`,
+        );
+      }
+    }
+  }
+  return answers;
+}
+
+/** The step whose result.json a check reads: the one it names, else the last. */
+export function checkStep(lab: Lab, check: Check): string {
+  return check.step ?? lab.steps.at(-1)!.name;
+}
+
+/**
+ * Run every check of a lab. `results` maps step name to its parsed result.json; a step with no result
+ * (it failed or never ran) makes its checks fail with actual = undefined rather than throw. `answers` grades the
+ * lab's answer checks; without it they are pending.
+ */
+export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>, answers?: Answers): CheckResult[] {
+  return lab.checks.map((check) => {
+    const step = checkStep(lab, check);
+    if (check.answer !== undefined) return evaluateAnswer({ ...check, answer: check.answer }, step, results.get(step), answers, lab.id);
+    return evaluateCheck(check, step, results.get(step));
+  });
+}
+
+export function formatActual(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
+  if (typeof v === 'string') return v.length > 60 ? `${v.slice(0, 57)}...` : v;
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
