@@ -1,6 +1,6 @@
 import type { Cluster, ClusterSummary, StepSummary } from '@aws-sdk/client-emr';
 import type { AwsClients } from '../aws/clients.js';
-import { latestClusterMetrics } from '../aws/cloudwatch.js';
+import { clusterMetricWindow } from '../aws/cloudwatch.js';
 import { ACTIVE_STATES, describeCluster, listClusters } from '../aws/emr.js';
 import { idleTimeoutSeconds, instanceShape, recentSteps } from '../aws/emr-dashboard.js';
 import { clusterIdFromArn, EMR_CLUSTER_TYPE, findTagged } from '../aws/tagging.js';
@@ -97,7 +97,7 @@ const tagMap = (tags: Cluster['Tags']) => Object.fromEntries((tags ?? []).map((t
  * The dashboard's view of EMR. Per refresh, a fixed number of calls whatever the number of metrics:
  * - the Resource Groups Tagging API: the clusters carrying the cohort's (or the student's) tags, 100 a page;
  * - ListClusters (active states): every cluster's state, 50 a page;
- * - GetMetricData through latestClusterMetrics: every metric of every cluster on screen, 500 queries a call;
+ * - GetMetricData through clusterMetricWindow: every metric of every cluster on screen (the window's datapoints), 500 queries a call;
  * - at most `detailBudget` per-cluster reads, each made once per cluster (instances, auto-termination, tags the
  *   index does not have yet) or when it can have changed (steps: never read, cluster RUNNING, or state changed).
  */
@@ -195,11 +195,12 @@ export function emrSource(o: EmrSourceOptions): DashboardSource {
     const full = cohortView ? live.filter((id) => id === focus) : live;
     const table = live.filter((id) => !full.includes(id));
     const at = now();
+    const none = { latest: {}, series: {} };
     const [a, b] = await Promise.all([
-      full.length ? latestClusterMetrics(cloudwatch, full, { now: at }) : {},
-      table.length ? latestClusterMetrics(cloudwatch, table, { now: at, metrics: TABLE_METRICS }) : {},
+      full.length ? clusterMetricWindow(cloudwatch, full, { now: at }) : none,
+      table.length ? clusterMetricWindow(cloudwatch, table, { now: at, metrics: TABLE_METRICS }) : none,
     ]);
-    emit({ type: 'metrics', at: at.getTime(), values: { ...a, ...b } });
+    emit({ type: 'metrics', at: at.getTime(), values: { ...a.latest, ...b.latest }, series: { ...a.series, ...b.series } });
   }
 
   /** Per-cluster reads, most useful first, within what is left of the budget. */

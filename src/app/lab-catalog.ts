@@ -1,22 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { parseLab } from '../core/lab/lab-validate.js';
 import type { Lab } from '../core/lab/lab-schema.js';
 import { closest } from '../core/suggest.js';
+import { labIds } from './lab-index.js';
 import { projectRoot } from './paths.js';
 
 const labsDir = (root: string) => path.join(root, 'labs');
 
-/** Lab ids, from the directories under labs/ that hold a lab.yaml, in course order. */
-export function labIds(root = projectRoot): string[] {
-  const dir = labsDir(root);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(path.join(dir, e.name, 'lab.yaml')))
-    .map((e) => e.name)
-    .sort();
-}
+// Lab ids live in lab-index.ts, the light module `labs list` loads without the validator.
+export { labIds };
 
 export function loadLab(id: string, root = projectRoot): Lab {
   const dir = path.join(labsDir(root), id);

@@ -9,11 +9,27 @@ const MAX_QUERIES = 500;
 
 export type ClusterMetrics = Record<string, Partial<Record<string, number>>>;
 
+/** Each metric's datapoints of the window, oldest first, for each cluster: the dashboard's sparklines. */
+export type ClusterMetricSeries = Record<string, Partial<Record<string, number[]>>>;
+
 /**
  * The latest value of each metric for each cluster: one GetMetricData call per 500 queries (one per refresh for a
  * class), not one call per metric. EMR publishes every 5 minutes.
  */
 export async function latestClusterMetrics(cw: CloudWatchClient, clusterIds: string[], o: { now: Date; periodSeconds?: number; metrics?: readonly string[] }): Promise<ClusterMetrics> {
+  return (await clusterMetricWindow(cw, clusterIds, { ...o, periods: 3 })).latest;
+}
+
+/**
+ * Every datapoint of the last `periods` periods (default 12: an hour of EMR's 5-minute metrics) with the latest
+ * of each, in the same calls: GetMetricData returns the whole window of a query at once, so a sparkline can show
+ * all of it from the first refresh instead of one point per refresh.
+ */
+export async function clusterMetricWindow(
+  cw: CloudWatchClient,
+  clusterIds: string[],
+  o: { now: Date; periodSeconds?: number; metrics?: readonly string[]; periods?: number },
+): Promise<{ latest: ClusterMetrics; series: ClusterMetricSeries }> {
   const metrics = o.metrics ?? CLUSTER_METRICS;
   const period = o.periodSeconds ?? 300;
   const queries: { q: MetricDataQuery; cluster: string; metric: string }[] = [];
@@ -26,8 +42,9 @@ export async function latestClusterMetrics(cw: CloudWatchClient, clusterIds: str
       }),
     ),
   );
-  const result: ClusterMetrics = Object.fromEntries(clusterIds.map((id) => [id, {}]));
-  const start = new Date(o.now.getTime() - 3 * period * 1000);
+  const latest: ClusterMetrics = Object.fromEntries(clusterIds.map((id) => [id, {}]));
+  const series: ClusterMetricSeries = Object.fromEntries(clusterIds.map((id) => [id, {}]));
+  const start = new Date(o.now.getTime() - (o.periods ?? 12) * period * 1000);
   for (let i = 0; i < queries.length; i += MAX_QUERIES) {
     const batch = queries.slice(i, i + MAX_QUERIES);
     const byId = new Map(batch.map((b) => [b.q.Id!, b]));
@@ -38,11 +55,14 @@ export async function latestClusterMetrics(cw: CloudWatchClient, clusterIds: str
       );
       for (const r of out.MetricDataResults ?? []) {
         const b = byId.get(r.Id ?? '');
+        if (!b) continue;
         const value = r.Values?.[0];
-        if (b && value !== undefined && result[b.cluster]![b.metric] === undefined) result[b.cluster]![b.metric] = value;
+        if (value !== undefined && latest[b.cluster]![b.metric] === undefined) latest[b.cluster]![b.metric] = value;
+        // newest first (TimestampDescending); a later page holds older points of the same query
+        if (r.Values?.length) series[b.cluster]![b.metric] = [...[...r.Values].reverse(), ...(series[b.cluster]![b.metric] ?? [])];
       }
       token = out.NextToken;
     } while (token);
   }
-  return result;
+  return { latest, series };
 }

@@ -27,7 +27,7 @@ import { nameMayMatch } from '../core/emr-cluster-name.js';
 import { LIVE_CLUSTER_STATES } from '../core/emr/cluster-states.js';
 import { hasTags, TAG, tagValue } from '../core/emr/tags.js';
 import { EnvironmentError } from '../core/errors.js';
-import { aws, toLabsError } from './errors.js';
+import { aws, errorName, toLabsError } from './errors.js';
 
 export const ACTIVE_STATES: ClusterState[] = [...LIVE_CLUSTER_STATES];
 
@@ -97,6 +97,8 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
   try {
     clusterId = (await emr.send(new RunJobFlowCommand(input))).JobFlowId;
   } catch (e) {
+    // Ctrl-C before RunJobFlow was sent (abort-boundary.ts): nothing was made, nothing to look up.
+    if (errorName(e) === 'AbortError') throw toLabsError(e, 'create the EMR cluster');
     // EMR answered no (4xx: invalid, throttled, denied): nothing was made. Else (a timeout, a lost connection, a 5xx)
     // the cluster may exist: look before giving up.
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -115,9 +117,12 @@ export async function createClusterIdempotent(emr: EMRClient, input: RunJobFlowI
   return { clusterId, reused: false };
 }
 
-/** Queue steps on a cluster in one call (EMR runs them in this order); their ids, in the same order. */
-export async function addSteps(emr: EMRClient, clusterId: string, steps: StepConfig[]): Promise<string[]> {
-  const out = await aws(`add steps to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: steps })));
+/**
+ * Queue steps on a cluster in one call (EMR runs them in this order); their ids, in the same order.
+ * `executionRoleArn`: the runtime role every step of this call runs as (core/runtime-role.ts).
+ */
+export async function addSteps(emr: EMRClient, clusterId: string, steps: StepConfig[], executionRoleArn?: string): Promise<string[]> {
+  const out = await aws(`add steps to cluster ${clusterId}`, () => emr.send(new AddJobFlowStepsCommand({ JobFlowId: clusterId, Steps: steps, ...(executionRoleArn ? { ExecutionRoleArn: executionRoleArn } : {}) })));
   const ids = out.StepIds ?? [];
   if (ids.length !== steps.length) throw new EnvironmentError(`EMR accepted ${steps.length} steps but returned ${ids.length} step ids (cluster ${clusterId})`, '`labs status` shows what was queued');
   return ids;
@@ -169,6 +174,8 @@ function waiterConfig(emr: EMRClient, o: WaitOptions, pick: (out: unknown) => st
 /** Wait until the cluster takes steps (WAITING or RUNNING); returns the cluster either way so callers can explain. */
 export async function waitForClusterReady(emr: EMRClient, clusterId: string, o: WaitOptions): Promise<Cluster> {
   try {
+    // Aborted before the wait began: the waiter would poll once and might even succeed.
+    o.abortSignal?.throwIfAborted();
     await waitUntilClusterRunning(
       waiterConfig(emr, o, (out) => (out as { Cluster?: Cluster }).Cluster?.Status?.State),
       { ClusterId: clusterId },
@@ -186,6 +193,7 @@ export async function waitForClusterReady(emr: EMRClient, clusterId: string, o: 
 /** Wait for a step to end (COMPLETED, FAILED or CANCELLED) and return it as EMR last described it. */
 export async function waitForStep(emr: EMRClient, clusterId: string, stepId: string, o: WaitOptions): Promise<Step> {
   try {
+    o.abortSignal?.throwIfAborted();
     await waitUntilStepComplete(waiterConfig(emr, o, (out) => (out as { Step?: Step }).Step?.Status?.State), { ClusterId: clusterId, StepId: stepId });
   } catch (e) {
     const name = (e as Error).name;

@@ -33,6 +33,12 @@ export function toLabsError(e: unknown, what: string): LabsError {
   if (/^ExpiredToken/.test(name) || /security token included in the request is expired/i.test(msg)) {
     return fail('the AWS credentials have expired', 'refresh them (`aws sso login`, or new temporary keys) and try again');
   }
+  // A region name of the right shape that AWS does not have (or a wrong endpoint URL): no DNS name, or an HTML page
+  // where the SDK expected JSON/XML. Raw, these read "getaddrinfo ENOTFOUND" or "Unexpected token '<'".
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(`${name} ${msg}`)) return fail(`cannot reach the AWS endpoint (${msg.replace(/^.*(?:ENOTFOUND|EAI_AGAIN) /, '')})`, 'check the region (--region, AWS_REGION) and AWS_ENDPOINT_URL, and the network');
+  if (name === 'SyntaxError' || /Unexpected token|Deserialization error|is not valid JSON|char 0/.test(msg)) {
+    return fail('the endpoint answered with something that is not an AWS response', 'check the region (--region, AWS_REGION) and AWS_ENDPOINT_URL: is that an AWS region, and the emulator\'s URL?');
+  }
   if (/region is missing/i.test(msg)) return fail('no AWS region is set', 'pass --region, set AWS_REGION, or `labs config set emr.region eu-west-1`');
   if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId' || name === 'InvalidAccessKeyId' || name === 'AuthFailure') {
     return fail('AWS does not recognise these credentials here', 'check the profile and the region (--region): the keys may belong to another partition or be disabled');

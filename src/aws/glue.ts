@@ -1,10 +1,8 @@
 import { CreateDatabaseCommand, GetDatabaseCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { aws, errorName, toLabsError } from './errors.js';
 
-/** Glue database names: lowercase letters, digits and underscores. */
-export function glueDatabaseName(student: string): string {
-  return `labs_${student.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 255);
-}
+// The name comes from the student id module, with every other name a student id maps to.
+export { glueDatabaseName } from '../core/student-id.js';
 
 /** The student's own Glue database (labs with catalog: glue create their tables in it), created if missing. */
 export async function ensureDatabase(glue: GlueClient, name: string, locationUri: string): Promise<'exists' | 'created'> {

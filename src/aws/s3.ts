@@ -4,7 +4,7 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   GetObjectCommand,
-  HeadBucketCommand,
+  GetBucketLocationCommand,
   HeadObjectCommand,
   paginateListObjectsV2,
   PutBucketEncryptionCommand,
@@ -16,6 +16,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { partitionOf, tlsOnlyBucketPolicy } from '../core/emr/aws-arn.js';
 import { EnvironmentError } from '../core/errors.js';
+import { bucketSafetyProblems } from './bucket-safety.js';
 import { aws, errorName, toLabsError } from './errors.js';
 
 const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -24,10 +25,13 @@ const isNotFound = (e: unknown) => status(e) === 404 || ['NotFound', 'NoSuchKey'
 /**
  * The student's bucket, created if missing with Block Public Access, SSE-S3 default encryption and a TLS-only
  * policy. A bucket we created but could not harden is deleted again: nothing half-made is left behind.
+ * The probe is GetBucketLocation: HeadBucket needs s3:ListBucket with no prefix, which a student may not have.
+ * `onUnsafe` (a bucket the user named): an existing bucket that is not private or not encrypted is reported there.
  */
-export async function ensureBucket(s3: S3Client, bucket: string, region: string, account?: string): Promise<'exists' | 'created'> {
+export async function ensureBucket(s3: S3Client, bucket: string, region: string, account?: string, onUnsafe?: (problem: string) => void): Promise<'exists' | 'created'> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket, ...(account ? { ExpectedBucketOwner: account } : {}) }));
+    await s3.send(new GetBucketLocationCommand({ Bucket: bucket, ...(account ? { ExpectedBucketOwner: account } : {}) }));
+    if (onUnsafe) for (const problem of await bucketSafetyProblems(s3, bucket)) onUnsafe(problem);
     return 'exists';
   } catch (e) {
     if (status(e) === 403) {

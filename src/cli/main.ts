@@ -18,6 +18,9 @@ import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
 import { registerUi } from './commands/ui.js';
+import { dropOutputOnClosedPipe } from './closed-pipe.js';
+import { installDefaultInterrupt } from './signals.js';
+import { checkStateBeforeCommand } from './state-check.js';
 
 export const VERSION = '0.1.0';
 
@@ -33,17 +36,21 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
-        'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv), LABS_TARGET, LABS_STUDENT, LABS_UI_PORT, NO_COLOR.',
+        'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv, lab catalog), LABS_TARGET, LABS_STUDENT, LABS_BUCKET, LABS_UI_PORT, NO_COLOR.',
     );
   for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerCohort, registerVerify, registerGc, registerIamPolicy]) {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());
+  program.hook('preAction', checkStateBeforeCommand);
   return program;
 }
 
 /** The single exit point: every error becomes a one-line message, a hint and the documented exit code. */
 export async function main(argv: string[]): Promise<void> {
+  dropOutputOnClosedPipe(process.stdout);
+  dropOutputOnClosedPipe(process.stderr);
+  installDefaultInterrupt();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { REGION_PATTERN } from './aws-input.js';
+import { checkRuntimeRoleConfig, RUNTIME_ROLE_TEMPLATE } from './emr/runtime-role.js';
+import { ENV_KEYS } from './config-env.js';
 import { InputError } from './errors.js';
+import { STUDENT_ID_PATTERN, STUDENT_ID_RULE } from './student-id.js';
 
 /** One cluster size: instance types (the first is used by instance groups; fleets may use all), counts, EBS. */
 const instanceTypes = z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'an EC2 instance type, e.g. m5.xlarge')).min(1).max(30);
@@ -22,7 +26,7 @@ export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
 export const ConfigSchema = z
   .object({
     target: z.enum(['local', 'emr']),
-    student: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore (max 64)'),
+    student: z.string().regex(STUDENT_ID_PATTERN, STUDENT_ID_RULE),
     course: z.string().min(1),
     local: z
       .object({
@@ -34,7 +38,7 @@ export const ConfigSchema = z
       .strict(),
     emr: z
       .object({
-        region: z.string().optional(),
+        region: z.string().regex(REGION_PATTERN, 'an AWS region name, e.g. eu-west-1').optional(),
         releaseLabel: z.string().regex(/^emr-\d+\.\d+\.\d+$/),
         idleTimeoutSeconds: z.number().int().min(60).max(604800).describe('AutoTerminationPolicy.IdleTimeout of every cluster'),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
@@ -43,6 +47,7 @@ export const ConfigSchema = z
         instanceProfile: z.string().min(1),
         logUri: z.string().regex(/^s3n?:\/\/[^/]+/, 'an s3:// URI').optional().describe('default: s3://<bucket>/<student>/logs/'),
         securityConfiguration: z.string().min(1).optional(),
+        runtimeRole: z.string().regex(RUNTIME_ROLE_TEMPLATE, 'an IAM role name with {student} in it, e.g. emr-labs-step-{student}').optional().describe('EMR runtime roles: each student\'s steps run as this role (needs emr.securityConfiguration)'),
         spotTimeoutMinutes: z.number().int().min(5).max(1440).describe('fleets: wait this long for Spot, then switch to on-demand'),
         maxLifetimeHours: z.number().int().min(1).max(168).describe('expires-at tag: `labs gc` terminates clusters past it'),
         logWaitSeconds: z.number().int().min(0).max(900).describe('how long to wait for a failed step\'s log to reach S3'),
@@ -123,21 +128,10 @@ export function mergeConfig(layers: readonly NamedLayer[]): Config {
       throw new InputError(`${layer.source}: ${key ? `${key}: ` : ''}${what}`, 'fix the value or remove it; `labs config get` lists the settings');
     }
   }
-  return ConfigSchema.parse(merged);
+  const config = ConfigSchema.parse(merged);
+  checkRuntimeRoleConfig(config);
+  return config;
 }
-
-/** The LABS_* environment variables a user may set, mapped to config keys. */
-const ENV_KEYS: Record<string, string> = {
-  LABS_TARGET: 'target',
-  LABS_STUDENT: 'student',
-  LABS_COURSE: 'course',
-  LABS_UI_PORT: 'local.uiPort',
-  LABS_SPARK_MASTER: 'local.master',
-  LABS_PYTHON: 'local.python',
-  LABS_EMR_RELEASE: 'emr.releaseLabel',
-  LABS_BUCKET: 'emr.bucket',
-  LABS_SUBNETS: 'emr.subnetIds',
-};
 
 export function setPath(target: Record<string, unknown>, dotted: string, raw: string): void {
   const parts = dotted.split('.');
@@ -173,7 +167,7 @@ export function configKeys(): string[] {
     }
   };
   walk(DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
-  for (const k of ['emr.region', 'emr.bucket', 'emr.logUri', 'emr.securityConfiguration']) if (!keys.includes(k)) keys.push(k);
+  for (const k of ['emr.region', 'emr.bucket', 'emr.logUri', 'emr.securityConfiguration', 'emr.runtimeRole']) if (!keys.includes(k)) keys.push(k);
   return keys.sort();
 }
 

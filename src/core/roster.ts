@@ -1,5 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { InputError } from './errors.js';
+import { isStudentId, STUDENT_ID_RULE, studentNameClashes } from './student-id.js';
 
 /** One line of a class roster: the student id names their cluster tag and S3 prefix; the rest is for people. */
 export interface RosterEntry {
@@ -8,8 +9,6 @@ export interface RosterEntry {
   email?: string | undefined;
 }
 
-/** The same rule as the `student` setting: it ends up in tags, S3 keys and Glue database names. */
-const STUDENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const FIX = 'a roster is CSV with a header row naming a `student` column (optional: name, email), one student per line';
 
 /**
@@ -35,19 +34,19 @@ export function parseRoster(text: string, file: string): RosterEntry[] {
   if (!('student' in rows[0]!.record)) throw new InputError(`${file}: no "student" column (found: ${Object.keys(rows[0]!.record).join(', ')})`, FIX);
 
   const problems: string[] = [];
-  const seen = new Map<string, number>();
-  const entries = rows.map(({ record: row, info }): RosterEntry => {
-    const line = info.lines;
+  const entries = rows.map(({ record: row, info }): RosterEntry & { line: number } => {
     const student = row.student ?? '';
-    if (!STUDENT_ID.test(student)) problems.push(`line ${line}: "${student}" is not a student id (letters, digits, dot, dash, underscore; max 64)`);
-    const first = seen.get(student.toLowerCase());
-    if (first !== undefined) problems.push(`line ${line}: "${student}" is already on line ${first}`);
-    else seen.set(student.toLowerCase(), line);
-    return { student, ...(row.name ? { name: row.name } : {}), ...(row.email ? { email: row.email } : {}) };
+    if (!isStudentId(student)) problems.push(`line ${info.lines}: "${student}" is not a student id (${STUDENT_ID_RULE})`);
+    return { line: info.lines, student, ...(row.name ? { name: row.name } : {}), ...(row.email ? { email: row.email } : {}) };
   });
+  // Two students must never share a prefix, a tag or a Glue database: `alice.smith` and `alice_smith` would.
+  for (const c of studentNameClashes(entries.filter((e) => isStudentId(e.student)).map((e) => ({ id: e.student, line: e.line })))) {
+    problems.push(c.space === 'id' ? `line ${c.line}: "${c.id}" is already on line ${c.firstLine}` : `line ${c.line}: "${c.id}" and line ${c.firstLine} "${c.firstId}" would share the ${c.space} ${c.name}`);
+  }
+  problems.sort((a, b) => Number(/^line (\d+)/.exec(a)![1]) - Number(/^line (\d+)/.exec(b)![1]));
   if (problems.length) {
     const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
     throw new InputError(`${file}: ${problems.slice(0, 5).join('; ')}${more}`, 'fix those lines and run the command again (nothing was created)');
   }
-  return entries;
+  return entries.map(({ line: _line, ...entry }) => entry);
 }

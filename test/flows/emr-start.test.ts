@@ -41,7 +41,7 @@ describe('labs start --target emr, on a fake EMR', () => {
     expect(run.steps.map((s) => s.state)).toEqual(['COMPLETED', 'COMPLETED']);
     expect(run.checks?.[0]).toMatchObject({ passed: true, actual: 'BroadcastHashJoin' });
 
-    expect(ops().slice(0, 6)).toEqual(['GetCallerIdentity', 'HeadBucket', 'CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketPolicy']);
+    expect(ops().slice(0, 6)).toEqual(['GetCallerIdentity', 'GetBucketLocation', 'CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketPolicy']);
     const [cluster] = fake.activeClusters();
     expect(fake.clusters.size).toBe(1);
     expect(cluster!.input.AutoTerminationPolicy).toEqual({ IdleTimeout: 3600 });

@@ -29,6 +29,10 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   const fake = new FakeAws({ stepOutcome: (s) => (s.Name?.includes(':joins') ? { state: 'FAILED', stderr: 'java.lang.OutOfMemoryError: Java heap space' } : { state: 'COMPLETED', result: { plan: 'x' } }) });
   await run(fake);
   await run(fake, { fleets: true, lab: joinsLab({ cluster: { catalog: 'glue' } }) });
+  // A course with EMR runtime roles: the cluster gets the security configuration, the steps the student's role.
+  const runtime = new FakeAws();
+  const runtimeConfig = emrConfig({ emr: { securityConfiguration: 'labs-runtime-roles', runtimeRole: 'emr-labs-step-{student}' } });
+  await startLab({ lab: joinsLab(), config: runtimeConfig, engine: fastEngine(runtime, project.root, project.home, runtimeConfig), store: storeIn(project.home), onEvent: recorder().onEvent, signal: new AbortController().signal });
   const ctx = await connect(config, { clients: fake.clients });
   await clusterStatus(ctx, config, new Date());
   await sparkUi(ctx, config);
@@ -76,10 +80,13 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   const broken = new FakeAws();
   broken.mock.stubs.s3.on(PutBucketPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
   await ensureBucket(broken.clients.s3, 'b-broken', 'eu-west-1').catch(() => undefined);
+  // A course bucket made outside the tool (emr.bucket): checked for Block Public Access and default encryption.
+  broken.buckets.add('course-bucket');
+  await ensureBucket(broken.clients.s3, 'course-bucket', 'eu-west-1', undefined, () => {});
   broken.throttle.set('UploadPart', 100);
   await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
 
-  for (const f of [fake, slow, fresh, klass, broken]) {
+  for (const f of [fake, runtime, slow, fresh, klass, broken]) {
     calls.push(...f.mock.calls());
     f.mock.restore();
   }

@@ -35,7 +35,9 @@ import {
   DeleteBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
-  HeadBucketCommand,
+  GetBucketLocationCommand,
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
@@ -137,6 +139,8 @@ export class FakeAws {
   readonly clusters = new Map<string, FakeCluster>();
   readonly objects = new Map<string, StoredObject>();
   readonly buckets = new Set<string>();
+  /** buckets whose Block Public Access was set (by ensureBucket): they also count as encrypted */
+  readonly hardened = new Set<string>();
   readonly databases = new Set<string>();
   /** persistent app UIs EMR knows (a test may delete one) */
   readonly persistentUis = new Set<string>();
@@ -424,9 +428,18 @@ export class FakeAws {
       return { ResourceTagMappingList: list };
     });
 
-    s3.on(HeadBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
-      if (!this.buckets.has(Bucket)) throw new AwsError('NotFound', 'Not Found', 404);
-      return {};
+    s3.on(GetBucketLocationCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (!this.buckets.has(Bucket)) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+      return { LocationConstraint: 'eu-west-1' };
+    });
+    // A bucket made outside the tool (buckets.add in a test) is neither private nor encrypted until the tool hardens it.
+    s3.on(GetPublicAccessBlockCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (!this.hardened.has(Bucket)) throw new AwsError('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404);
+      return { PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } };
+    });
+    s3.on(GetBucketEncryptionCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (!this.hardened.has(Bucket)) throw new AwsError('ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found', 404);
+      return { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } };
     });
     s3.on(CreateBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
       this.buckets.add(Bucket);
@@ -436,7 +449,10 @@ export class FakeAws {
       this.buckets.delete(Bucket);
       return {};
     });
-    s3.on(PutPublicAccessBlockCommand).resolves({});
+    s3.on(PutPublicAccessBlockCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      this.hardened.add(Bucket);
+      return {};
+    });
     s3.on(PutBucketEncryptionCommand).resolves({});
     s3.on(PutBucketPolicyCommand).resolves({});
     s3.on(HeadObjectCommand).callsFake(({ Bucket, Key }: { Bucket: string; Key: string }) => {

@@ -116,6 +116,13 @@ describe('labs start --target emr --no-wait, through the built CLI against moto'
     expect(start.code, start.stderr).toBe(0);
     const queued = /QUEUED day2-joins: 1 step on (j-\w+) \((s-\w+)\)/.exec(start.stderr);
     expect(queued, start.stderr).not.toBeNull();
+    // a bucket the user named that is not private: said, with the fix, and the run goes on
+    expect(start.stderr).toMatch(/warning: s3:\/\/labs-queue does not block public access; its owner should run: aws s3api put-public-access-block/);
+
+    // the dashboard follows the run's target (EMR), not the config's (local)
+    const dash = runLabs(['dashboard', '--json'], env);
+    expect(dash.code, dash.stderr).toBe(0);
+    expect(JSON.parse(dash.stdout)).toMatchObject({ target: 'emr', clusters: [{ id: queued![1], student: 'ana' }] });
 
     const cluster = await describeCluster(clients.emr, queued![1]!);
     expect(tagValue(cluster.Tags, TAG.student)).toBe('ana');

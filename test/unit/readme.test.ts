@@ -12,8 +12,9 @@ describe('README Quick start', () => {
     expect(commands).toEqual(['npm ci && npx labs start day2-joins', 'npm ci && npm test']);
   });
 
-  it('is what .ci/run runs', () => {
+  it('is what .ci/run runs, followed by the speed targets (npm run bench)', () => {
     const ciCommands = ci.split('\n').filter((l) => /^npm /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
-    expect(ciCommands).toEqual(commands[1]!.split(' && '));
+    expect(ciCommands).toEqual([...commands[1]!.split(' && '), 'npm run']);
+    expect(ci).toMatch(/\nnpm run bench\n?$/);
   });
 });

@@ -41,7 +41,7 @@ export function viewOf(c: Cluster): ClusterView {
 
 export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
   // The cluster's LogUri is in the student's bucket: it must exist before EMR writes there.
-  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account);
+  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account, config.emr.bucket ? (p) => o.onMessage(`warning: ${p}`) : undefined);
   const student = ctx.layout.student;
   const request = clusterRequest({ config, student, fleets: o.fleets, now: o.now, bucket: ctx.layout.bucket });
   const { cluster, created } = await ensureCluster(ctx, { config, student, cluster: request, wait: o.wait, onMessage: o.onMessage });

@@ -6,6 +6,7 @@ import { newRunId } from '../../core/run/run-record.js';
 import { runPlan, type RunPlan } from '../../core/run/run-plan.js';
 import { readLabFiles } from '../../engines/lab-files.js';
 import { PLACEHOLDER_ACCOUNT } from '../aws-session.js';
+import { stepExecutionRoleArn } from '../../core/emr/runtime-role.js';
 
 export interface EmrPlan {
   runJobFlow: RunJobFlowInput;
@@ -40,13 +41,14 @@ export function buildEmrPlan(lab: Lab, config: Config, o: { projectRoot: string;
   for (const rel of unbuilt) notes.push(`${rel} is not built yet: its key holds a placeholder checksum (000000000000) until \`labs start\` or \`labs setup local\` builds it`);
   const runId = newRunId(o.now);
   const plan: RunPlan = runPlan({ lab, config, runId, student: config.student, files, where: { target: 'emr', layout: { bucket, student: config.student }, cohort: o.cohort, fleets: o.fleets, now: o.now } });
+  const executionRoleArn = stepExecutionRoleArn(config, o.account ?? PLACEHOLDER_ACCOUNT, region ?? 'us-east-1');
   notes.push(`cluster: reused when ${config.student} already has a live cluster of shape ${plan.cluster!.shape}; else created as above`);
   notes.push(`uploads: each is skipped when S3 already holds the same content (HeadObject first); run id ${runId} is an example`);
   const relative = (file: string) => (file.startsWith(o.projectRoot) ? file.slice(o.projectRoot.length + 1) : file);
   return {
     runJobFlow: plan.cluster!.request,
     putObject: plan.uploads.map((u) => ({ file: relative(u.file), bucket: u.bucket, key: u.key })),
-    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: plan.steps.map((s) => s.emr!) }],
+    addJobFlowSteps: [{ JobFlowId: '<cluster-id>', Steps: plan.steps.map((s) => s.emr!), ...(executionRoleArn ? { ExecutionRoleArn: executionRoleArn } : {}) }],
     notes,
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EnvironmentError, InputError } from '../../core/errors.js';
+import { newestRun } from '../../core/run/followed-run.js';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
 
@@ -33,10 +34,12 @@ export function registerDashboard(program: Command): void {
         import('../../core/dashboard/state.js'),
         import('../../core/dashboard/views.js'),
       ]);
-      const config = loadConfig({ target: flags.cohort ? 'emr' : (flags.target as 'local' | 'emr' | undefined), student: flags.student });
+      const runs = new RunStore(paths.runsDir());
+      // Without --target (or --cohort) the dashboard follows the newest run: its target and student, not the config's.
+      const followed = flags.cohort || flags.target ? undefined : newestRun(runs.latestOfEach());
+      const config = loadConfig({ target: flags.cohort ? 'emr' : ((flags.target as 'local' | 'emr' | undefined) ?? followed?.target), student: flags.student ?? (followed?.target === 'emr' ? followed.student : undefined) });
       const target = config.target;
       const interval = feed.refreshIntervalMs(target, flags.interval);
-      const runs = new RunStore(paths.runsDir());
       let current = state.initialDashboardState({ mode: flags.cohort ? 'cohort' : 'student', target, label: flags.cohort ?? config.student, now: Date.now() });
 
       let source;

@@ -11,10 +11,10 @@ export function registerList(program: Command): void {
     .action(async (opts: { day?: string; json?: boolean }) => {
       const day = opts.day === undefined ? undefined : Number(opts.day);
       if (day !== undefined && ![1, 2, 3].includes(day)) throw new InputError(`--day must be 1, 2 or 3, not "${opts.day}"`, 'e.g. labs list --day 2');
-      const { loadAllLabs } = await import('../../app/lab-catalog.js');
-      const labs = loadAllLabs().filter((l) => day === undefined || l.day === day);
+      const { labSummaries } = await import('../../app/lab-index.js');
+      const labs = (await labSummaries()).filter((l) => day === undefined || l.day === day);
       if (opts.json) {
-        printJson({ labs: labs.map((l) => ({ id: l.id, day: l.day, title: l.title, topics: l.topics, steps: l.steps.length, checks: l.checks.length, minutes: l.minutes })) });
+        printJson({ labs: labs.map((l) => ({ id: l.id, day: l.day, title: l.title, topics: l.topics, steps: l.steps, checks: l.checks, minutes: l.minutes })) });
         return;
       }
       if (!labs.length) return line('no labs');

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { assertClusterId } from '../../core/aws-input.js';
 import { awsFlags } from '../aws-flags.js';
 import { line, printJson } from '../output.js';
 
@@ -19,6 +20,7 @@ export function registerUi(program: Command): void {
         import('../../app/paths.js'),
       ]);
       if (id) loadLab(id);
+      if (flags.cluster) assertClusterId(flags.cluster);
       const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       try {
         const ui = await sparkUi(session.ctx, session.config, flags.cluster, persistentUiIdsFile(path.join(labsHome(), 'persistent-ui.json')));

@@ -160,7 +160,13 @@ export type DashboardEvent =
   | { type: 'cluster-details'; clusterId: string; details: ClusterDetails }
   | { type: 'steps'; clusterId: string; steps: StepInfo[] }
   /** latest value of each metric per cluster */
-  | { type: 'metrics'; at: number; values: Record<string, Partial<Record<string, number>>> }
+  | {
+      type: 'metrics';
+      at: number;
+      values: Record<string, Partial<Record<string, number>>>;
+      /** the window's datapoints per metric, oldest first, when the source has them (CloudWatch): the sparkline */
+      series?: Record<string, Partial<Record<string, number[]>>> | undefined;
+    }
   | { type: 'checks'; byStudent: Record<string, CheckSummary> }
   | { type: 'local-runs'; at: number; runs: RunRecord[] }
   /** undefined: no Spark application is answering */
@@ -201,9 +207,14 @@ function appendCapped(history: readonly number[] | undefined, value: number, cap
   return next.length > cap ? next.slice(next.length - cap) : next;
 }
 
-function withMetrics(c: ClusterView, values: Partial<Record<string, number>>, cap: number): ClusterView {
+function withMetrics(c: ClusterView, values: Partial<Record<string, number>>, cap: number, series?: Partial<Record<string, number[]>>): ClusterView {
   const history = { ...c.history };
-  for (const [metric, v] of Object.entries(values)) if (v !== undefined) history[metric] = appendCapped(history[metric], v, cap);
+  for (const [metric, v] of Object.entries(values)) {
+    const window = series?.[metric];
+    // A window replaces the history: it already holds every point, and appending would count the latest twice.
+    if (window?.length) history[metric] = window.slice(-cap);
+    else if (v !== undefined) history[metric] = appendCapped(history[metric], v, cap);
+  }
   return { ...c, latest: { ...values }, history };
 }
 
@@ -254,7 +265,7 @@ export function reduceDashboard(s: DashboardState, e: DashboardEvent): Dashboard
       const clusters = { ...s.clusters };
       for (const [id, values] of Object.entries(e.values)) {
         const c = clusters[id];
-        if (c) clusters[id] = withMetrics(c, values, s.historyLength);
+        if (c) clusters[id] = withMetrics(c, values, s.historyLength, e.series?.[id]);
       }
       return { ...s, now: later(s.now, e.at), clusters };
     }

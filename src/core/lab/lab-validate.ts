@@ -78,7 +78,15 @@ export function validateLab(text: string, ctx: LabContext): { lab: Lab; problems
     problems.add(at, (yamlError.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+:?$/, ''), 'fix the YAML syntax (indentation, quotes, colons)');
   }
   if (problems.list.length) return { problems: problems.list };
-  const parsed = LabSchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    // maxAliasCount: an alias bomb (aliases of aliases, "billion laughs") is refused instead of expanded.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    problems.add('YAML', (e as Error).message.split('\n')[0] ?? 'invalid YAML', 'remove the anchors and aliases (&x / *x) that expand the file');
+    return { problems: problems.list };
+  }
+  const parsed = LabSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.add(formatPath(issue.path), describeIssue(issue));
     return { problems: problems.list };

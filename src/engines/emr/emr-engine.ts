@@ -12,6 +12,7 @@ import type { AwsClients, AwsOptions } from '../../aws/clients.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
+import { stepExecutionRoleArn } from '../../core/emr/runtime-role.js';
 import { isScalaJob } from '../../core/run/step-plan.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import { readLabFiles } from '../lab-files.js';
@@ -108,7 +109,7 @@ export class EmrEngine implements Engine {
     const { bucket } = ctx.layout;
     // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
     const owner = this.opts.config.emr.bucket ? undefined : ctx.account;
-    const made = await ensureBucket(ctx.clients.s3, bucket, ctx.region, owner);
+    const made = await ensureBucket(ctx.clients.s3, bucket, ctx.region, owner, this.opts.config.emr.bucket ? (problem) => onEvent({ type: 'setup', message: `warning: ${problem}` }) : undefined);
     onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
   }
 
@@ -137,7 +138,7 @@ export class EmrEngine implements Engine {
     const cluster = await this.clusterFor(plan, say, signal, o.waitReady);
     const clusterId = cluster.Id!;
     const logUri = cluster.LogUri ?? '';
-    const ids = await addSteps(ctx.clients.emr, clusterId, plan.steps.map((s) => s.emr!));
+    const ids = await addSteps(ctx.clients.emr, clusterId, plan.steps.map((s) => s.emr!), stepExecutionRoleArn(this.opts.config, ctx.account, ctx.region));
     const records = initialRecords(plan).map((r, i): StepRecord => ({ ...r, emr: { clusterId, stepId: ids[i]!, logUri } }));
     say(`queued on ${clusterId}: ${records.map((r) => `${r.name} (${r.emr!.stepId})`).join(', ')}`);
     return records;

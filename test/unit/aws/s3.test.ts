@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutObjectCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, GetObjectCommand, GetBucketLocationCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutObjectCommand, PutPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBucket, getObjectText, uploadIfChanged } from '../../../src/aws/s3.js';
 import { EnvironmentError } from '../../../src/core/errors.js';
@@ -16,7 +16,7 @@ describe('ensureBucket', () => {
   it('creates a missing bucket private, encrypted and TLS-only', async () => {
     aws = mockAws();
     const s3 = aws.stubs.s3;
-    s3.on(HeadBucketCommand).rejects(err('NotFound', 404));
+    s3.on(GetBucketLocationCommand).rejects(err('NoSuchBucket', 404));
     s3.on(CreateBucketCommand).resolves({});
     expect(await ensureBucket(aws.clients.s3, 'b', 'eu-west-1', '123456789012')).toBe('created');
     expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } });
@@ -28,14 +28,14 @@ describe('ensureBucket', () => {
 
   it('names no location constraint in us-east-1', async () => {
     aws = mockAws('us-east-1');
-    aws.stubs.s3.on(HeadBucketCommand).rejects(err('NotFound', 404));
+    aws.stubs.s3.on(GetBucketLocationCommand).rejects(err('NoSuchBucket', 404));
     await ensureBucket(aws.clients.s3, 'b', 'us-east-1');
     expect(aws.stubs.s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'b' });
   });
 
   it('removes a bucket it could not secure: nothing half-made is left', async () => {
     aws = mockAws();
-    aws.stubs.s3.on(HeadBucketCommand).rejects(err('NotFound', 404));
+    aws.stubs.s3.on(GetBucketLocationCommand).rejects(err('NoSuchBucket', 404));
     aws.stubs.s3.on(PutBucketPolicyCommand).rejects(err('AccessDenied', 403));
     await expect(ensureBucket(aws.clients.s3, 'b', 'eu-west-1')).rejects.toThrowError(/secure the new bucket b \(it was removed again\): access denied/);
     expect(aws.stubs.s3.commandCalls(DeleteBucketCommand)).toHaveLength(1);
@@ -43,7 +43,7 @@ describe('ensureBucket', () => {
 
   it('says so when the name belongs to someone else', async () => {
     aws = mockAws();
-    aws.stubs.s3.on(HeadBucketCommand).rejects(err('Forbidden', 403));
+    aws.stubs.s3.on(GetBucketLocationCommand).rejects(err('AccessDenied', 403));
     const e = await ensureBucket(aws.clients.s3, 'b', 'eu-west-1').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(EnvironmentError);
     expect((e as EnvironmentError).hint).toMatch(/emr.bucket/);
