@@ -101,11 +101,8 @@ def switch_query(facts: DataFrame, dim: DataFrame) -> DataFrame:
 def aqe_reads(df: DataFrame) -> List[Dict[str, Any]]:
     """Every AQEShuffleRead in the final plan: how AQE re-partitioned the shuffle it reads, with its SQL
     metrics (the numbers the SQL tab shows on that node)."""
-    jvm = df.sparkSession._jvm
     reads = []
-    for node in labkit._walk(jvm, labkit.final_plan(df)):
-        if labkit._simple_name(node) != "AQEShuffleReadExec":
-            continue
+    for node in labkit.scan_nodes(df, "AQEShuffleReadExec"):
         metrics = {}
         for name in ("numPartitions", "numCoalescedPartitions", "numSkewedPartitions", "numSkewedSplits"):
             opt = node.metrics().get(name)
@@ -126,17 +123,16 @@ def aqe_reads(df: DataFrame) -> List[Dict[str, Any]]:
 def initial_join_nodes(df: DataFrame) -> List[str]:
     """Join operators of the plan AQE started from (before any re-optimisation)."""
     plan = df._jdf.queryExecution().executedPlan()
-    if labkit._simple_name(plan) != "AdaptiveSparkPlanExec":
+    if labkit.class_name(plan) != "AdaptiveSparkPlanExec":
         return labkit.join_nodes(df)
     jvm = df.sparkSession._jvm
-    return [str(n.nodeName()) for n in labkit._walk(jvm, plan.initialPlan()) if str(n.nodeName()) in labkit.JOIN_NODE_NAMES]
+    return [str(n.nodeName()) for n in labkit.walk_nodes(jvm, plan.initialPlan()) if str(n.nodeName()) in labkit.JOIN_NODE_NAMES]
 
 
 def skew_join_flags(df: DataFrame) -> List[bool]:
     """SortMergeJoinExec.isSkewJoin for each sort-merge join of the final plan."""
-    jvm = df.sparkSession._jvm
     return [
-        bool(n.isSkewJoin()) for n in labkit._walk(jvm, labkit.final_plan(df)) if labkit._simple_name(n) == "SortMergeJoinExec"
+        bool(n.isSkewJoin()) for n in labkit.scan_nodes(df, "SortMergeJoinExec")
     ]
 
 

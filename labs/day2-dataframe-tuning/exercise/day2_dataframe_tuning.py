@@ -117,7 +117,7 @@ def recorded(spark, label: str, fn) -> Tuple[Dict[str, Tuple[int, int]], Dict[st
         "stages_run": s["stages_run"],
         "tasks": s["tasks"],
         "input_bytes": stage_input_bytes(spark, ran),
-        "input_records": labkit._sum_or_none(st.get("input_records") for st in s["stage_list"] if st["status"] != "skipped"),
+        "input_records": labkit.sum_or_none(st.get("input_records") for st in s["stage_list"] if st["status"] != "skipped"),
         "shuffle_write_bytes": s["shuffle_write_bytes"],
         "seconds": s["seconds"],
     }
@@ -143,10 +143,9 @@ def transform(spark: SparkSession, rows: int, runs: int, data_dir: str) -> Dict[
     tq = tuned_query(orders)
     tq.collect()
     scan = {}
-    for node in labkit._walk(spark._jvm, labkit.final_plan(tq)):
-        if labkit._simple_name(node) == "FileSourceScanExec":
-            meta = node.metadata()
-            scan = {k: str(meta.get(k).get()) for k in ("PushedFilters", "ReadSchema") if meta.get(k).isDefined()}
+    for node in labkit.scan_nodes(tq):
+        meta = node.metadata()
+        scan = {k: str(meta.get(k).get()) for k in ("PushedFilters", "ReadSchema") if meta.get(k).isDefined()}
     nb, tb = naive_rec["input_bytes"], tuned_rec["input_bytes"]
     return {
         "params": {"rows": rows, "runs": runs, "columns": 5 + PAYLOAD_COLUMNS},

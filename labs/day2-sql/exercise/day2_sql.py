@@ -96,11 +96,8 @@ def register(spark: SparkSession, events_path: str) -> None:
 
 def scans(df: DataFrame) -> List[Dict[str, Any]]:
     """Each Parquet scan of the executed query: pushed and partition filters, and what it read."""
-    jvm = df.sparkSession._jvm
     out = []
-    for node in labkit._walk(jvm, labkit.final_plan(df)):
-        if labkit._simple_name(node) != "FileSourceScanExec":
-            continue
+    for node in labkit.scan_nodes(df):
         meta = node.metadata()  # what explain() prints: PushedFilters, PartitionFilters, Location...
         metrics = {}
         for name in ("numFiles", "numPartitions", "numOutputRows", "filesSize"):
