@@ -31,7 +31,7 @@ const CheckResultSchema = z.looseObject({
 export const RunRecordSchema = z.looseObject({
   lab: z.string().min(1),
   runId: z.string().min(1),
-  target: z.enum(['local', 'emr']),
+  target: z.enum(['local', 'sandbox', 'emr']),
   student: z.string(),
   state: z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']),
   startedAt: z.string(),
