@@ -130,6 +130,7 @@ describe.runIf(isReady(venv))('Glue on the sandbox: Iceberg tables written by a 
   }, 10 * 60_000);
 
   afterAll(async () => {
+    const stopping = Date.now();
     if (clusterId) {
       await emr.send(new TerminateJobFlowsCommand({ JobFlowIds: [clusterId] })).catch(() => {});
       await until('termination', async () => ((await emr.send(new DescribeClusterCommand({ ClusterId: clusterId }))).Cluster?.Status?.State?.startsWith('TERMINATED') ? true : undefined), 90_000).catch(() => {});
@@ -139,6 +140,7 @@ describe.runIf(isReady(venv))('Glue on the sandbox: Iceberg tables written by a 
       server.kill('SIGTERM');
       await gone;
     }
+    measured.stopSeconds = Math.round((Date.now() - stopping) / 100) / 10;
     console.log(`sandbox-glue: ${JSON.stringify(measured)}`);
     const left = processesOf(dir);
     rmSync(dir, { recursive: true, force: true });
