@@ -26,6 +26,15 @@ export default defineConfig({
           hookTimeout: 20 * 60_000,
         },
       },
+      {
+        // The EMR sandbox (docs/sandbox.md): one sandbox for the whole project, in one file, labs one after another.
+        test: {
+          name: 'sandbox',
+          include: ['test/sandbox/**/*.test.ts'],
+          testTimeout: 30 * 60_000,
+          hookTimeout: 20 * 60_000,
+        },
+      },
     ],
   },
 });

@@ -4,6 +4,7 @@ import { coldStart } from './cold-start.mjs';
 import { dashboardBench } from './dashboard.mjs';
 import { cohortBench } from './cohort.mjs';
 import { callsOf as n, emrStartBench } from './emr-start.mjs';
+import { SANDBOX_BUDGET_MB, sandboxBench } from './sandbox.mjs';
 
 const targets = [];
 const report = (name, value, limit, detail) => {
@@ -53,5 +54,13 @@ phase('cohort run', cohort.run);
 const nv = cohort.naive;
 console.log(`      naive all-at-once up: ${nv.seconds.toFixed(0)} s (${(nv.seconds / nv.minimum).toFixed(2)}x the minimum), ${200 - nv.failed} of 200 made, ${nv.failed} failed, ${nv.throttled} throttled answers, ${(Object.values(nv.calls).reduce((a, b) => a + b, 0) / 200).toFixed(2)} calls per student`);
 report('cohort up: clusters made, naive vs paced', (200 - nv.failed) / Math.max(1, 200 - cohort.up.failed), 1, `${200 - nv.failed} vs ${200 - cohort.up.failed} made: pacing never makes fewer`);
+
+if (process.env.BENCH_SANDBOX !== '0') {
+  console.log('\nthe EMR sandbox: day2-joins end to end through the CLI, on local[*] then on the sandbox (YARN, cluster deploy mode)');
+  const sb = await sandboxBench();
+  report('sandbox up vs day2-joins on local', sb.upSeconds / sb.localSeconds, 1.5, `${sb.upSeconds.toFixed(0)} s to WAITING vs ${sb.localSeconds.toFixed(0)} s for the local run`);
+  report('day2-joins: sandbox vs local[*]', sb.sandboxSeconds / sb.localSeconds, 2, `${sb.sandboxSeconds.toFixed(0)} s vs ${sb.localSeconds.toFixed(0)} s`);
+  report('sandbox peak memory vs 8 GiB', sb.peakMb / SANDBOX_BUDGET_MB, 1, `${sb.peakMb.toFixed(0)} MB resident at the peak (server, YARN/HDFS, History Server, containers)`);
+}
 
 process.exitCode = targets.every(Boolean) ? 0 : 1;

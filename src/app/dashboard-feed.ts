@@ -17,6 +17,8 @@ export interface DashboardSource {
  */
 export const REFRESH_SECONDS: Record<DashboardTarget, { default: number; floor: number }> = {
   emr: { default: 30, floor: 5 },
+  // on this machine and free: as often as the sandbox's own metrics and steps move
+  sandbox: { default: 5, floor: 2 },
   local: { default: 2, floor: 1 },
 };
 

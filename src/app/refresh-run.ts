@@ -7,7 +7,7 @@ import { runChecks } from './start.js';
 import { watchRun } from './watch-run.js';
 
 /** True for a run whose steps were queued (`labs start --target emr --no-wait`) and may have moved on since. */
-export const isQueuedRun = (run: RunRecord) => run.state === 'RUNNING' && run.target === 'emr' && run.steps.some((s) => s.emr);
+export const isQueuedRun = (run: RunRecord) => run.state === 'RUNNING' && run.target !== 'local' && run.steps.some((s) => s.emr);
 
 /**
  * A queued run brought up to date and saved: its steps as the engine sees them now, then its checks once every step
@@ -25,15 +25,16 @@ export async function refreshRun(run: RunRecord, lab: Lab, engine: Engine, store
 }
 
 /**
- * Every queued run refreshed, with one engine per student. The first AWS problem (no credentials, throttling) stops
+ * Every queued run refreshed, with one engine per student and target (EMR, the sandbox). The first AWS problem (no credentials, throttling) stops
  * the refresh and is returned: the runs then show as last stored, which still beats no status at all.
  */
-export async function refreshQueuedRuns(runs: RunRecord[], labOf: (id: string) => Lab, engineFor: (student: string) => Engine, store: RunStore): Promise<LabsError | undefined> {
+export async function refreshQueuedRuns(runs: RunRecord[], labOf: (id: string) => Lab, engineFor: (student: string, target: RunRecord['target']) => Engine, store: RunStore): Promise<LabsError | undefined> {
   const engines = new Map<string, Engine>();
   try {
     for (const run of runs.filter(isQueuedRun)) {
-      let engine = engines.get(run.student);
-      if (!engine) engines.set(run.student, (engine = engineFor(run.student)));
+      const key = `${run.target}/${run.student}`;
+      let engine = engines.get(key);
+      if (!engine) engines.set(key, (engine = engineFor(run.student, run.target)));
       await refreshRun(run, labOf(run.lab), engine, store);
     }
     return undefined;

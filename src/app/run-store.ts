@@ -3,6 +3,7 @@ import path from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import type { RunRecord } from '../core/run/run-record.js';
 import { parseRunRecord } from '../core/run/run-record-schema.js';
+import { runsDir } from './paths.js';
 
 /**
  * Run records on disk: <runs>/<lab>/<runId>/run.json. Written atomically (tmp + rename) after every change,
@@ -60,4 +61,9 @@ export class RunStore {
     if (!s.isDirectory()) throw new EnvironmentError(`${dir} is a file, not a directory of run records`, 'move the file away (run records are kept in LABS_HOME/runs/<lab>/<run>/run.json)');
     return true;
   }
+}
+
+/** Where a lab last ran (commands that act on "the lab's run", such as `labs stop` and `labs ui`, go there). */
+export function latestRunTarget(lab: string, env: NodeJS.ProcessEnv = process.env): RunRecord['target'] | undefined {
+  return new RunStore(runsDir(env)).latest(lab)?.target;
 }

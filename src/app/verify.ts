@@ -13,10 +13,11 @@ import { startLab } from './start.js';
 
 /**
  * `labs verify`: the checks a course maintainer's CI runs on a lab, the same layers as this project's own tests:
- * its EMR requests against the AWS service models, its EMR flow against moto (an AWS emulator) on 127.0.0.1, and a
- * real run on local Spark with its checks.
+ * its EMR requests against the AWS service models, its EMR flow against moto (an AWS emulator) on 127.0.0.1, a
+ * real run on local Spark with its checks, and (--sandbox) the EMR flow for real: the EMR engine's steps on the
+ * sandbox's YARN, their result.json in its S3, the checks on them.
  */
-export type Layer = 'emr-requests' | 'emr-on-moto' | 'local-spark';
+export type Layer = 'emr-requests' | 'emr-on-moto' | 'local-spark' | 'emr-on-sandbox';
 
 export interface LayerResult {
   layer: Layer;
@@ -32,6 +33,8 @@ export interface VerifyContext {
   /** the project venv: its Python has botocore (the AWS CLI's service models), its bin has moto_server */
   venvBin: string;
   local: boolean;
+  /** the EMR engine against the sandbox (started by the caller when it is not up), for the emr-on-sandbox layer */
+  sandboxEngine?: (() => Engine) | undefined;
   onEvent: RunListener;
   signal: AbortSignal;
   /**
@@ -117,11 +120,11 @@ function emrOnMoto(lab: Lab, v: VerifyContext): Promise<LayerResult> {
   });
 }
 
-/** The lab on local Spark, as `labs start` runs it: every step completes and every check passes. */
-function localSpark(lab: Lab, v: VerifyContext): Promise<LayerResult> {
-  return timed('local-spark', async () => {
+/** The lab as `labs start` runs it on that engine: every step completes and every check passes (or is n/a there). */
+function fullRun(layer: Layer, lab: Lab, v: VerifyContext, engine: Engine): Promise<LayerResult> {
+  return timed(layer, async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'labs-verify-'));
-    const run = await startLab({ lab, config: { ...v.config, target: 'local' }, engine: v.localEngine(), store: new RunStore(home), onEvent: v.onEvent, signal: v.signal });
+    const run = await startLab({ lab, config: { ...v.config, target: engine.target }, engine, store: new RunStore(home), onEvent: v.onEvent, signal: v.signal });
     const failed = run.steps.find((s) => s.state !== 'COMPLETED');
     if (failed) throw new VerifyFailure(`step ${failed.name} ${failed.state}${failed.failure ? `: ${failed.failure.summary}` : ''}`);
     const failing = (run.checks ?? []).filter((c) => !c.passed);
@@ -133,6 +136,7 @@ function localSpark(lab: Lab, v: VerifyContext): Promise<LayerResult> {
 
 export async function verifyLab(lab: Lab, v: VerifyContext): Promise<{ lab: string; ok: boolean; layers: LayerResult[] }> {
   const layers = [await emrRequests(lab, v), await emrOnMoto(lab, v)];
-  if (v.local) layers.push(await localSpark(lab, v));
+  if (v.local) layers.push(await fullRun('local-spark', lab, v, v.localEngine()));
+  if (v.sandboxEngine) layers.push(await fullRun('emr-on-sandbox', lab, v, v.sandboxEngine()));
   return { lab: lab.id, ok: layers.every((l) => l.ok), layers };
 }

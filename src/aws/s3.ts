@@ -24,11 +24,20 @@ const isNotFound = (e: unknown) => status(e) === 404 || ['NotFound', 'NoSuchKey'
 
 /**
  * The student's bucket, created if missing with Block Public Access, SSE-S3 default encryption and a TLS-only
- * policy. A bucket we created but could not harden is deleted again: nothing half-made is left behind.
+ * policy (left out with `tlsOnly: false`, behind a plain-HTTP emulator on loopback: core/emulator-endpoint.ts). A bucket we created but could not harden is deleted again: nothing half-made is left behind.
  * The probe is GetBucketLocation: HeadBucket needs s3:ListBucket with no prefix, which a student may not have.
  * `onUnsafe` (a bucket the user named): an existing bucket that is not private or not encrypted is reported there.
  */
-export async function ensureBucket(s3: S3Client, bucket: string, region: string, account?: string, onUnsafe?: (problem: string) => void): Promise<'exists' | 'created'> {
+export interface EnsureBucketOptions {
+  /** the owner S3 checks (the default bucket name embeds this account) */
+  account?: string | undefined;
+  onUnsafe?: ((problem: string) => void) | undefined;
+  /** false: no TLS-only bucket policy (a plain-HTTP emulator could never meet it) */
+  tlsOnly?: boolean | undefined;
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string, region: string, o: EnsureBucketOptions = {}): Promise<'exists' | 'created'> {
+  const { account, onUnsafe } = o;
   try {
     await s3.send(new GetBucketLocationCommand({ Bucket: bucket, ...(account ? { ExpectedBucketOwner: account } : {}) }));
     if (onUnsafe) for (const problem of await bucketSafetyProblems(s3, bucket)) onUnsafe(problem);
@@ -61,7 +70,7 @@ export async function ensureBucket(s3: S3Client, bucket: string, region: string,
         ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] },
       }),
     );
-    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: tlsOnlyBucketPolicy(bucket, partitionOf(region)) }));
+    if (o.tlsOnly !== false) await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: tlsOnlyBucketPolicy(bucket, partitionOf(region)) }));
   } catch (e) {
     try {
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));

@@ -1,7 +1,9 @@
 import type { Config } from '../core/config.js';
+import { isPlainHttpLoopback, s3EndpointOverride } from '../core/emulator-endpoint.js';
 import { defaultBucket, type S3Layout } from '../core/emr/layout.js';
 import { createClients, resolvedRegion, type AwsClients, type AwsOptions } from './clients.js';
 import { pacedEmr } from './emr-pacing.js';
+import { ensureBucket } from './s3.js';
 import { toLabsError } from './errors.js';
 import { callerIdentity } from './sts.js';
 
@@ -11,6 +13,8 @@ export interface EmrContext {
   account: string;
   region: string;
   layout: S3Layout;
+  /** false behind a plain-HTTP emulator on loopback (the sandbox, moto), where a TLS-only bucket policy would deny every request */
+  tlsOnly: boolean;
 }
 
 /**
@@ -28,5 +32,15 @@ export async function connect(config: Config, o: AwsOptions & { clients?: AwsCli
   } catch (e) {
     throw toLabsError(e, 'find the AWS region');
   }
-  return { clients, account: identity.account, region, layout: { bucket: config.emr.bucket ?? defaultBucket(identity.account, region), student: config.student } };
+  const tlsOnly = !isPlainHttpLoopback(s3EndpointOverride(o.emulator?.endpoint, o.env ?? process.env));
+  return { clients, account: identity.account, region, layout: { bucket: config.emr.bucket ?? defaultBucket(identity.account, region), student: config.student }, tlsOnly };
+}
+
+/**
+ * The bucket of the context's layout, made if missing. The default bucket name embeds this account, so S3 checks the
+ * owner; a course bucket (emr.bucket) may be the instructor's, and one that is not private or encrypted is warned about.
+ */
+export function ensureLayoutBucket(ctx: EmrContext, config: Config, onWarning: (message: string) => void = () => {}): Promise<'exists' | 'created'> {
+  const named = Boolean(config.emr.bucket);
+  return ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, { account: named ? undefined : ctx.account, onUnsafe: named ? (p) => onWarning(`warning: ${p}`) : undefined, tlsOnly: ctx.tlsOnly });
 }

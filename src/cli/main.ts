@@ -18,6 +18,7 @@ import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerPlan } from './commands/plan.js';
 import { registerStop } from './commands/stop.js';
 import { registerUi } from './commands/ui.js';
+import { registerSandbox } from './commands/sandbox.js';
 import { registerExercise } from './commands/exercise.js';
 import { registerSolution } from './commands/solution.js';
 import { dropOutputOnClosedPipe } from './closed-pipe.js';
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 a lab/step/check failed, 2 bad input or usage, 3 environment or AWS error, 130 interrupted.\n' +
         'Environment: LABS_HOME (state), LABS_CACHE_DIR (venv, lab catalog), LABS_TARGET, LABS_STUDENT, LABS_BUCKET, LABS_UI_PORT, NO_COLOR.',
     );
-  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerExercise, registerSolution, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerStop, registerUi, registerCohort, registerVerify, registerGc, registerIamPolicy]) {
+  for (const register of [registerList, registerShow, registerSetup, registerDoctor, registerStart, registerExercise, registerSolution, registerCheck, registerStatus, registerLogs, registerConfig, registerDashboard, registerPlan, registerCluster, registerSandbox, registerStop, registerUi, registerCohort, registerVerify, registerGc, registerIamPolicy]) {
     register(program);
   }
   program.commands.forEach((cmd) => cmd.exitOverride());

@@ -12,4 +12,6 @@ export const ENV_KEYS: Record<string, string> = {
   LABS_EMR_RELEASE: 'emr.releaseLabel',
   LABS_BUCKET: 'emr.bucket',
   LABS_SUBNETS: 'emr.subnetIds',
+  LABS_SANDBOX_PORT: 'sandbox.port',
+  LABS_SANDBOX_IDLE_TIMEOUT: 'sandbox.idleTimeoutSeconds',
 };

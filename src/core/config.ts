@@ -25,7 +25,7 @@ export type ClusterProfile = z.infer<typeof ClusterProfileSchema>;
  */
 export const ConfigSchema = z
   .object({
-    target: z.enum(['local', 'emr']),
+    target: z.enum(['local', 'sandbox', 'emr']),
     student: z.string().regex(STUDENT_ID_PATTERN, STUDENT_ID_RULE),
     course: z.string().min(1),
     local: z
@@ -60,6 +60,15 @@ export const ConfigSchema = z
           .describe("EMR's API rate limits, where the account's quotas were raised; default: Service Quotas defaults"),
       })
       .strict(),
+    sandbox: z
+      .object({
+        port: z.number().int().min(0).max(65535).describe("the sandbox's AWS endpoint on 127.0.0.1; 0 picks a free one"),
+        nodes: z.number().int().min(2).max(4).describe('YARN NodeManagers of a sandbox cluster'),
+        nodeMemoryMb: z.number().int().min(1024).max(3072).describe('YARN memory of each NodeManager (the whole sandbox must fit in 8 GiB)'),
+        nodeVcores: z.number().int().min(1).max(8),
+        idleTimeoutSeconds: z.number().int().min(60).max(604800).describe("AutoTerminationPolicy.IdleTimeout of sandbox clusters (EMR's minimum is 60)"),
+      })
+      .strict(),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;
@@ -91,6 +100,8 @@ export const DEFAULT_CONFIG: Config = {
       large: { primaryTypes: ['m5.2xlarge', 'm5a.2xlarge', 'm6i.2xlarge'], coreTypes: ['r5.2xlarge', 'r5a.2xlarge', 'r6i.2xlarge'], coreCount: 4, taskCount: 2, ebsGb: 256 },
     },
   },
+  // 2 nodes of 3 GB: room for an ApplicationMaster and Spark's default executors; the whole sandbox stays under 8 GiB
+  sandbox: { port: 4599, nodes: 2, nodeMemoryMb: 3072, nodeVcores: 2, idleTimeoutSeconds: 900 },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -2,6 +2,7 @@ import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import type { DashboardEvent, DashboardState } from '../core/dashboard/state.js';
 import { movesClusters } from '../core/dashboard/state.js';
+import { targetLabel } from '../core/run/run-view.js';
 import { cohortRows, openStep, panelInView, selectableKeys, selectedKey } from '../core/dashboard/views.js';
 import { DashboardCohort } from './DashboardCohort.js';
 import { DashboardPanel } from './DashboardPanel.js';
@@ -24,7 +25,7 @@ export interface DashboardProps {
 type UiLink = { clusterId: string; url?: string; error?: string };
 
 function Header({ s }: { s: DashboardState }) {
-  const where = s.target === 'emr' ? 'EMR' : 'local Spark';
+  const where = targetLabel(s.target);
   const what = s.mode === 'cohort' ? `cohort ${s.label}` : `student ${s.label}`;
   const at = s.refresh.at ? new Date(s.refresh.at).toISOString().slice(11, 19) : undefined;
   return (

@@ -2,7 +2,7 @@ import { Box, Static, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { useEffect, useState } from 'react';
 import { formatActual } from '../core/lab/checks.js';
-import { describeProgress, type RunView } from '../core/run/run-view.js';
+import { describeProgress, targetLabel, type RunView } from '../core/run/run-view.js';
 import type { StepRecord } from '../core/run/run-record.js';
 
 function elapsed(step: StepRecord, now: number): string {
@@ -78,7 +78,7 @@ export function RunProgress({ view }: { view: RunView }) {
       ) : null}
       {view.run ? (
         <Text bold>
-          {view.run.lab} <Text dimColor>run {view.run.runId} on {view.run.target === 'local' ? 'local Spark' : 'EMR'}</Text>
+          {view.run.lab} <Text dimColor>run {view.run.runId} on {targetLabel(view.run.target)}</Text>
         </Text>
       ) : null}
       {view.steps.map((s) => (

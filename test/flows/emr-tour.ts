@@ -82,7 +82,7 @@ export async function tourRequests(): Promise<RecordedCall[]> {
   await ensureBucket(broken.clients.s3, 'b-broken', 'eu-west-1').catch(() => undefined);
   // A course bucket made outside the tool (emr.bucket): checked for Block Public Access and default encryption.
   broken.buckets.add('course-bucket');
-  await ensureBucket(broken.clients.s3, 'course-bucket', 'eu-west-1', undefined, () => {});
+  await ensureBucket(broken.clients.s3, 'course-bucket', 'eu-west-1', { onUnsafe: () => {} });
   broken.throttle.set('UploadPart', 100);
   await uploadIfChanged(broken.clients.s3, { bucket: 'b', key: 'big', file: path.join(project.root, 'labs', 'day2-joins', 'data', 'orders', 'big.bin'), sha256: 'x' }).catch(() => undefined);
 

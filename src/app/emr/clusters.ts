@@ -5,9 +5,8 @@ import { TAG, tagValue, isExpired, CREATED_BY } from '../../core/emr/tags.js';
 import { InputError } from '../../core/errors.js';
 import { latestClusterMetrics } from '../../aws/cloudwatch.js';
 import { cancelSteps, describeCluster, listSteps, sparkUiUrl, terminateClusters, type WaitOptions } from '../../aws/emr.js';
-import { ensureBucket } from '../../aws/s3.js';
 import { ensureCluster, findStudentClusters, liveClustersTagged } from '../../engines/emr/cluster.js';
-import type { EmrContext } from '../../aws/session.js';
+import { ensureLayoutBucket, type EmrContext } from '../../aws/session.js';
 import type { PersistentUiIds } from './persistent-ui-ids.js';
 
 export interface ClusterView {
@@ -41,7 +40,7 @@ export function viewOf(c: Cluster): ClusterView {
 
 export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
   // The cluster's LogUri is in the student's bucket: it must exist before EMR writes there.
-  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account, config.emr.bucket ? (p) => o.onMessage(`warning: ${p}`) : undefined);
+  await ensureLayoutBucket(ctx, config, o.onMessage);
   const student = ctx.layout.student;
   const request = clusterRequest({ config, student, fleets: o.fleets, now: o.now, bucket: ctx.layout.bucket });
   const { cluster, created } = await ensureCluster(ctx, { config, student, cluster: request, wait: o.wait, onMessage: o.onMessage });

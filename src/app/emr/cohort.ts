@@ -14,10 +14,10 @@ import type { RosterEntry } from '../../core/roster.js';
 import type { AwsClients } from '../../aws/clients.js';
 import type { CreateOptions } from '../../aws/emr.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ensureBucket, listSubPrefixes } from '../../aws/s3.js';
+import { listSubPrefixes } from '../../aws/s3.js';
 import { isScalaJob } from '../../core/run/step-plan.js';
 import { ensureCluster, liveClustersTagged } from '../../engines/emr/cluster.js';
-import { connect, type EmrContext } from '../../aws/session.js';
+import { connect, ensureLayoutBucket, type EmrContext } from '../../aws/session.js';
 import { ClusterListing, shareListing } from '../../aws/emr-lookup.js';
 import { terminateClusters } from '../../aws/emr.js';
 import { checkCohortGuardrails } from '../../core/cohort-guardrails.js';
@@ -142,7 +142,7 @@ export async function cohortUp(ctx: EmrContext, config: Config, roster: readonly
   const have = new Set((await cohortClusters(ctx, config, o.cohort, listing)).filter((c) => tagValue(c.Tags, TAG.shape) === shape).map((c) => tagValue(c.Tags, TAG.student)));
   await guardCohort(ctx, config, listing, { cohort: o.cohort, adding: students.filter((s) => !have.has(s)).length });
   // every student's LogUri is in this bucket: it must exist before EMR writes there
-  await ensureBucket(ctx.clients.s3, ctx.layout.bucket, ctx.region, config.emr.bucket ? undefined : ctx.account);
+  await ensureLayoutBucket(ctx, config);
   const progress = progressTracker('up', students.length, ratePerSecond(config, 'RunJobFlow'), o.onProgress ?? (() => {}));
   progress.start();
   const outcomes = await forEachStudent(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EnvironmentError, InputError } from '../../core/errors.js';
 import { newestRun } from '../../core/run/followed-run.js';
 import { awsFlags } from '../aws-flags.js';
+import { TARGET_HELP, targetFlag } from '../target-flag.js';
 import { line, printJson } from '../output.js';
 
 interface DashboardFlags {
@@ -21,10 +22,10 @@ export function registerDashboard(program: Command): void {
     .option('--once', 'draw one frame and exit')
     .option('--json', 'print one JSON document (one refresh) and exit')
     .option('--interval <seconds>', 'refresh interval (default 30 on EMR, at least 5; 2 locally, at least 1)')
-    .option('--target <target>', 'local or emr (default from config)')
+    .option('--target <target>', `${TARGET_HELP} (default: the newest run's, else the config's)`)
     .option('--student <id>', 'whose cluster (default from config)')
     .action(async (flags: DashboardFlags, cmd: Command) => {
-      if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') throw new InputError(`--target must be local or emr, not "${flags.target}"`);
+      const asked = targetFlag(flags.target);
       if (flags.cohort && flags.target === 'local') throw new InputError('--cohort watches EMR clusters', 'drop --target local');
       const [{ loadConfig }, { RunStore }, paths, feed, state, views] = await Promise.all([
         import('../../app/config-store.js'),
@@ -37,7 +38,8 @@ export function registerDashboard(program: Command): void {
       const runs = new RunStore(paths.runsDir());
       // Without --target (or --cohort) the dashboard follows the newest run: its target and student, not the config's.
       const followed = flags.cohort || flags.target ? undefined : newestRun(runs.latestOfEach());
-      const config = loadConfig({ target: flags.cohort ? 'emr' : ((flags.target as 'local' | 'emr' | undefined) ?? followed?.target), student: flags.student ?? (followed?.target === 'emr' ? followed.student : undefined) });
+      // --cohort watches EMR, or the sandbox's clusters with --target sandbox
+      const config = loadConfig({ target: flags.cohort ? (asked === 'sandbox' ? 'sandbox' : 'emr') : (asked ?? followed?.target), student: flags.student ?? (followed && followed.target !== 'local' ? followed.student : undefined) });
       const target = config.target;
       const interval = feed.refreshIntervalMs(target, flags.interval);
       let current = state.initialDashboardState({ mode: flags.cohort ? 'cohort' : 'student', target, label: flags.cohort ?? config.student, now: Date.now() });
@@ -45,13 +47,13 @@ export function registerDashboard(program: Command): void {
       let source;
       let fetchSparkUi: ((clusterId: string) => Promise<string>) | undefined;
       let release = () => {};
-      if (target === 'emr') {
+      if (target !== 'local') {
         const [{ sessionClients }, { emrSource }, emr] = await Promise.all([
           import('../../app/aws-session.js'),
           import('../../app/dashboard-emr-source.js'),
           import('../../aws/emr.js'),
         ]);
-        const session = sessionClients(config, awsFlags(cmd));
+        const session = await sessionClients(config, awsFlags(cmd));
         const { clients } = session;
         release = session.close;
         source = emrSource({
@@ -80,7 +82,7 @@ export function registerDashboard(program: Command): void {
           if (flags.json) return printJson((await import('../../core/dashboard/document.js')).dashboardDocument(current));
           if (!live) return (await import('../reporters/dashboard-plain.js')).dashboardPlainLines(current).forEach((l) => line(l));
         }
-        if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'emr' ? 'EMR' : 'the local engine'}\n`);
+        if (interval.raised) process.stderr.write(`--interval raised to ${interval.ms / 1000}s: the floor on ${target === 'local' ? 'the local engine' : target === 'sandbox' ? 'the sandbox' : 'EMR'}\n`);
         (await import('../no-color.js')).honourNoColor();
         (await import('../live-screen.js')).drawLiveEvenUnderCi();
         const { drawDashboard } = await import('../../ui/render-dashboard.js');

@@ -26,7 +26,7 @@ export function registerLogs(program: Command): void {
       if ((!file || !fs.existsSync(file)) && step.emr) {
         // An EMR step whose log was not copied here (it passed, or EMR had not uploaded it yet): read it from LogUri.
         const [{ openAwsSession }, { emrStepLog }] = await Promise.all([import('../../app/aws-session.js'), import('../../app/emr/step-log.js')]);
-        const session = await openAwsSession({ ...awsFlags(cmd), student: run.student });
+        const session = await openAwsSession({ ...awsFlags(cmd), student: run.student, target: run.target === 'sandbox' ? 'sandbox' : undefined });
         try {
           process.stdout.write(await emrStepLog(session.ctx, step, opts.stdout ? 'stdout' : 'stderr'));
         } finally {

@@ -3,6 +3,7 @@ import { InputError } from '../../core/errors.js';
 import { runError } from '../../core/run/run-outcome.js';
 import type { RunEvent } from '../../core/run/run-record.js';
 import { awsFlags } from '../aws-flags.js';
+import { TARGET_HELP, targetFlag } from '../target-flag.js';
 import { printJson } from '../output.js';
 import { honourNoColor } from '../no-color.js';
 import { interruptSignal } from '../signals.js';
@@ -20,16 +21,14 @@ export function registerStart(program: Command): void {
   program
     .command('start <lab>')
     .description('run a lab: its steps, then its checks')
-    .option('--target <target>', 'local (Spark on this machine) or emr')
+    .option('--target <target>', TARGET_HELP)
     .option('--student <id>', 'student id (tags, S3 prefix); default from config')
     .option('--fleets', 'on EMR, use an instance-fleet cluster')
-    .option('--no-wait', 'on EMR, submit the steps and return')
+    .option('--no-wait', 'on EMR or the sandbox, submit the steps and return')
     .option('--reference', 'run the bundled solution even when you have an exercise workspace for the lab')
     .option('--json', 'print the run record as one JSON document')
     .action(async (id: string, flags: StartFlags, cmd: Command) => {
-      if (flags.target !== undefined && flags.target !== 'local' && flags.target !== 'emr') {
-        throw new InputError(`--target must be local or emr, not "${flags.target}"`);
-      }
+      const target = targetFlag(flags.target);
       const [{ loadLab }, { loadConfig }, { createEngine }, { RunStore }, { startLab }, paths, { chooseExerciseRun }] = await Promise.all([
         import('../../app/lab-catalog.js'),
         import('../../app/config-store.js'),
@@ -40,7 +39,7 @@ export function registerStart(program: Command): void {
         import('../../app/exercise-choice.js'),
       ]);
       const bundled = loadLab(id);
-      const config = loadConfig({ target: flags.target as 'local' | 'emr' | undefined, student: flags.student });
+      const config = loadConfig({ target, student: flags.student });
       const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
       let exercise;
       try {
@@ -64,7 +63,7 @@ export function registerStart(program: Command): void {
       }
       let run;
       try {
-        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, eventLogDir: paths.eventLogDir(), wait: flags.wait, exercise: exercise?.workspace, ...(exercise ? { jobFiles: exercise.jobFiles } : {}) });
+        run = await startLab({ lab, config, engine, store: new RunStore(paths.runsDir()), onEvent, signal, ...(config.target === 'local' ? { eventLogDir: paths.eventLogDir() } : {}), wait: flags.wait, exercise: exercise?.workspace, ...(exercise ? { jobFiles: exercise.jobFiles } : {}) });
       } finally {
         dispose();
         await finish();

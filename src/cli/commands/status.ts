@@ -35,7 +35,7 @@ export function registerStatus(program: Command): void {
           import('../../app/engines.js'),
           import('../../app/config-store.js'),
         ]);
-        const error = await refreshQueuedRuns(shown, loadLab, (student) => createEngine(loadConfig({ target: 'emr', student }), process.env, awsFlags(cmd)), store);
+        const error = await refreshQueuedRuns(shown, loadLab, (student, target) => createEngine(loadConfig({ target, student }), process.env, awsFlags(cmd)), store);
         if (error) {
           stale = `${error.message}${error.hint ? ` (${error.hint})` : ''}`;
           if (!opts.json) process.stderr.write(`${c.yellow('could not ask EMR about queued runs; showing them as last seen:')} ${stale}\n`);

@@ -21,6 +21,17 @@ export function registerUi(program: Command): void {
       ]);
       if (id) loadLab(id);
       if (flags.cluster) assertClusterId(flags.cluster);
+      const [{ latestRunTarget }, { loadConfig }] = await Promise.all([import('../../app/run-store.js'), import('../../app/config-store.js')]);
+      // A lab whose latest run was on the sandbox (or, without a lab, target sandbox in the config) is shown there.
+      if (!flags.cluster && (id ? latestRunTarget(id) : loadConfig().target) === 'sandbox') {
+        // The sandbox's own History Server and ResourceManager on 127.0.0.1: plain links, nothing presigned.
+        const { sandboxLinks } = await import('../../app/sandbox.js');
+        const links = await sandboxLinks();
+        if (flags.json) return printJson(links);
+        line(`Spark History Server (sandbox): ${links.historyUrl}`);
+        line(`YARN ResourceManager (sandbox): ${links.yarnUrl}`);
+        return;
+      }
       const session = await openAwsSession({ ...awsFlags(cmd), student: flags.student });
       try {
         const ui = await sparkUi(session.ctx, session.config, flags.cluster, persistentUiIdsFile(path.join(labsHome(), 'persistent-ui.json')));

@@ -7,15 +7,17 @@ import { interruptSignal } from '../signals.js';
 interface VerifyFlags {
   all?: boolean;
   local?: boolean;
+  sandbox?: boolean;
   json?: boolean;
 }
 
 export function registerVerify(program: Command): void {
   program
     .command('verify [labs...]')
-    .description("check labs as a course's CI would: EMR requests against the AWS service models, the EMR flow against moto, a run on local Spark")
+    .description("check labs as a course's CI would: EMR requests against the AWS service models, the EMR flow against moto, a run on local Spark (and with --sandbox on the EMR sandbox)")
     .option('--all', 'every lab')
     .option('--no-local', 'skip the local Spark run (the EMR layers take seconds; Spark takes minutes per lab)')
+    .option('--sandbox', 'also run the EMR flow for real on the EMR sandbox (YARN, S3, checks); started and stopped again if it is not up')
     .option('--json', 'print one JSON document')
     .action(async (ids: string[], flags: VerifyFlags) => {
       if (!flags.all && !ids.length) throw new InputError('name the labs to verify, or --all', 'e.g. labs verify day2-joins, or labs verify --all');
@@ -35,6 +37,8 @@ export function registerVerify(program: Command): void {
       const say = flags.json ? () => {} : (m: string) => process.stderr.write(`${c.dim(m)}\n`);
       const { signal, dispose } = interruptSignal(() => process.stderr.write('\nstopping: ending the Spark process cleanly (Ctrl-C again to force)\n'));
       const results = [];
+      // a sandbox this command started is stopped again at the end; one that was up stays up
+      let startedSandbox = false;
       let moto: Promise<{ endpoint: string; bucket: string; stop(): Promise<void> }> | undefined;
       try {
         // The venv (botocore's models, moto) and the Scala jar (its checksum is in the EMR requests) come first.
@@ -42,6 +46,10 @@ export function registerVerify(program: Command): void {
         await setup.prepare((e) => (e.type === 'setup' ? say(e.message) : undefined), signal);
         await setup.dispose?.();
         const venvBin = path.join(venvFor(paths.cacheDir(), requirementsFile(paths.projectRoot), config.local.python).dir, 'bin');
+        if (flags.sandbox) {
+          const { probeSandbox } = await import('../../engines/sandbox/sandbox-home.js');
+          startedSandbox = (await probeSandbox(paths.labsHome())).state !== 'up';
+        }
         for (const lab of labs) {
           if (signal.aborted) break;
           say(`verifying ${lab.id}`);
@@ -59,16 +67,18 @@ export function registerVerify(program: Command): void {
             onEvent: (e) => (e.type === 'step-end' ? say(`  ${e.step.name}: ${e.step.state} in ${formatSeconds(e.step.seconds)}`) : undefined),
             signal,
             localEngine: () => createEngine(config),
+            sandboxEngine: flags.sandbox ? () => createEngine({ ...config, target: 'sandbox' }) : undefined,
           });
           results.push(r);
           if (!flags.json) {
             line(`${r.ok ? c.green('✓') : c.red('✗')} ${c.bold(r.lab)}`);
-            for (const l of r.layers) line(`  ${l.ok ? c.green('✓') : c.red('✗')} ${l.layer.padEnd(13)} ${l.detail} ${c.dim(`(${formatSeconds(l.seconds)})`)}`);
+            for (const l of r.layers) line(`  ${l.ok ? c.green('✓') : c.red('✗')} ${l.layer.padEnd(14)} ${l.detail} ${c.dim(`(${formatSeconds(l.seconds)})`)}`);
           }
         }
       } finally {
         dispose();
         await (await moto)?.stop();
+        if (startedSandbox) await (await import('../../engines/sandbox/sandbox-launch.js')).stopSandbox(paths.labsHome());
       }
       if (signal.aborted) throw new InterruptedError(`verify stopped after ${results.length} of ${labs.length} labs`, 'run it again to verify the rest');
       if (flags.json) printJson({ ok: results.every((r) => r.ok), labs: results });

@@ -3,10 +3,11 @@ import { formatUsd } from '../../core/dashboard/format.js';
 import type { DashboardState } from '../../core/dashboard/state.js';
 import { cohortRows, formatCheck, studentPanel } from '../../core/dashboard/views.js';
 import { table } from '../output.js';
+import { targetLabel } from '../../core/run/run-view.js';
 
 /** The dashboard as plain lines, for a pipe or a log: the same content as the live view, one snapshot. */
 export function dashboardPlainLines(s: DashboardState): string[] {
-  const head = `labs dashboard: ${s.mode === 'cohort' ? `cohort ${s.label}` : `student ${s.label}`} on ${s.target === 'emr' ? 'EMR' : 'local Spark'} at ${new Date(s.now).toISOString()}`;
+  const head = `labs dashboard: ${s.mode === 'cohort' ? `cohort ${s.label}` : `student ${s.label}`} on ${targetLabel(s.target)} at ${new Date(s.now).toISOString()}`;
   if (s.mode === 'student') return [head, ...panelLines(studentPanel(s))];
   const { rows, totals } = cohortRows(s);
   if (!rows.length) return [head, 'no clusters carry this cohort\'s tags yet'];

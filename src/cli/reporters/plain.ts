@@ -1,5 +1,5 @@
 import { formatActual, type CheckResult } from '../../core/lab/checks.js';
-import { describeProgress } from '../../core/run/run-view.js';
+import { describeProgress, targetLabel } from '../../core/run/run-view.js';
 import type { RunEvent, RunRecord, StepRecord } from '../../core/run/run-record.js';
 import { c, formatSeconds } from '../output.js';
 
@@ -50,7 +50,7 @@ export function plainReporter(): (e: RunEvent) => void {
         write(c.dim(`setup: ${e.message}`));
         break;
       case 'run-start':
-        write(`${c.bold(e.run.lab)}: run ${e.run.runId} on ${e.run.target === 'local' ? 'local Spark' : 'EMR'}`);
+        write(`${c.bold(e.run.lab)}: run ${e.run.runId} on ${targetLabel(e.run.target)}`);
         break;
       case 'step-start':
         lastProgress = Date.now();
@@ -71,6 +71,7 @@ export function plainReporter(): (e: RunEvent) => void {
       case 'run-end':
         write(summaryLine(e.run));
         if (e.run.eventLogDir) write(c.dim(`event logs: ${e.run.eventLogDir} (a Spark History Server shows finished runs)`));
+        if (e.run.target === 'sandbox') write(c.dim(`Spark UI and YARN: \`labs ui ${e.run.lab}\` (the sandbox's History Server and ResourceManager)`));
         break;
     }
   };

@@ -9,7 +9,8 @@ import type { SparkSnapshot } from '../run/spark-metrics.js';
  * changes (selection, sort, filter, details). One pure reducer over typed events; views are derived by the selectors
  * in dashboard-views.ts. Nothing secret lives here: presigned Spark UI links stay in the component that shows them.
  */
-export type DashboardTarget = 'emr' | 'local';
+/** the sandbox is EMR behind another endpoint: the same screen, fed by the same EMR and CloudWatch calls */
+export type DashboardTarget = 'emr' | 'sandbox' | 'local';
 export type DashboardMode = 'student' | 'cohort';
 
 /** A cluster as discovery sees it (ListClusters state + tags). Times are epoch ms. */

@@ -122,7 +122,8 @@ export function cohortRow(c: ClusterView, s: DashboardState): CohortRow {
     lab: step?.lab ?? c.lab ?? '-',
     step: step ? `${step.step ?? step.name} ${step.state}` : c.steps ? 'no steps' : '…',
     idleMinutes: idleMinutes(c, s.now),
-    costUsd: clusterCost(c, s.now),
+    // the sandbox's instance types are only recorded: nothing is billed
+    costUsd: s.target === 'sandbox' ? 0 : clusterCost(c, s.now),
     check: s.checks[student],
     apps: c.history.AppsRunning ?? [],
   };
@@ -221,7 +222,7 @@ export function clusterPanel(c: ClusterView, s: DashboardState): StudentPanel {
         ? isLiveCluster(c) ? 'busy' : '-'
         : `${formatDuration((s.now - idle) / 1000)}${left === undefined ? '' : `, auto-terminates in ${formatDuration(left)}`}`,
     ],
-    ['cost so far', formatUsd(clusterCost(c, s.now))],
+    ['cost so far', s.target === 'sandbox' ? '$0 (the sandbox, on your machine)' : formatUsd(clusterCost(c, s.now))],
   ];
   return {
     title: `${s.label}: cluster ${c.id}`,

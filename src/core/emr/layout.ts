@@ -44,3 +44,19 @@ export function stepLogKey(logUri: string, clusterId: string, stepId: string, st
   const base = key && !key.endsWith('/') ? `${key}/` : key;
   return { bucket, key: `${base}${clusterId}/steps/${stepId}/${stream}.gz` };
 }
+
+/**
+ * Where EMR puts a YARN application's ApplicationMaster container log under the LogUri. In cluster deploy mode the
+ * Spark driver runs there: a step's own stderr only says the application failed, this log says why.
+ */
+export function amContainerLogKey(logUri: string, clusterId: string, appId: string, stream: 'stderr' | 'stdout'): { bucket: string; key: string } {
+  const { bucket, key } = parseS3Uri(logUri);
+  const base = key && !key.endsWith('/') ? `${key}/` : key;
+  const container = `container_${appId.replace(/^application_/, '')}_01_000001`;
+  return { bucket, key: `${base}${clusterId}/containers/${appId}/${container}/${stream}.gz` };
+}
+
+/** The YARN application a cluster-mode spark-submit reports as failed, from its log. */
+export function failedApplicationId(log: string): string | undefined {
+  return /Application (application_\d+_\d+) finished with failed status/.exec(log)?.[1];
+}

@@ -19,7 +19,7 @@ const CheckResultSchema = z.looseObject({ name: z.string(), step: z.string(), pa
 export const RunRecordSchema = z.looseObject({
   lab: z.string().min(1),
   runId: z.string().min(1),
-  target: z.enum(['local', 'emr']),
+  target: z.enum(['local', 'sandbox', 'emr']),
   student: z.string(),
   state: z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED']),
   startedAt: z.string(),

@@ -5,8 +5,8 @@ import type { Diagnosis } from './diagnose.js';
 export type StepState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type RunState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
-/** Engines a run can target; a new one (e.g. an EMR emulator) is one more member here and one more engine. */
-export type EngineTarget = 'local' | 'emr';
+/** Engines a run can target: local Spark, the EMR sandbox on this machine (the EMR engine behind another endpoint), EMR. */
+export type EngineTarget = 'local' | 'sandbox' | 'emr';
 
 export interface StepRecord {
   name: string;

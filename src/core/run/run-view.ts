@@ -39,3 +39,8 @@ export function describeProgress(p: SparkProgress | undefined): string {
   parts.push(`${p.jobsCompleted} job${p.jobsCompleted === 1 ? '' : 's'} done`);
   return parts.join(', ');
 }
+
+/** Where a run ran, in words: "run ... on local Spark / the EMR sandbox / EMR". */
+export function targetLabel(target: RunRecord['target']): string {
+  return target === 'local' ? 'local Spark' : target === 'sandbox' ? 'the EMR sandbox' : 'EMR';
+}

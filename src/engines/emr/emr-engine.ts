@@ -11,15 +11,15 @@ import type { RunListener, StepRecord, StepState } from '../../core/run/run-reco
 import type { AwsClients, AwsOptions } from '../../aws/clients.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
-import { ensureBucket, getObjectText, uploadIfChanged } from '../../aws/s3.js';
+import { getObjectText, uploadIfChanged } from '../../aws/s3.js';
 import { stepExecutionRoleArn } from '../../core/emr/runtime-role.js';
 import { isScalaJob } from '../../core/run/step-plan.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import { readLabFiles } from '../lab-files.js';
 import { ensureScalaJar } from '../scala-build.js';
 import { ensureCluster } from './cluster.js';
-import { connect, type EmrContext } from '../../aws/session.js';
-import { fetchStepLog } from './step-logs.js';
+import { connect, ensureLayoutBucket, type EmrContext } from '../../aws/session.js';
+import { fetchDriverLog, fetchStepLog } from './step-logs.js';
 
 /** How long to wait and how often to look; the defaults suit real EMR, tests shrink them. */
 export interface EmrTiming {
@@ -107,10 +107,9 @@ export class EmrEngine implements Engine {
     onEvent({ type: 'setup', message: 'checking AWS credentials' });
     const ctx = await this.connected();
     const { bucket } = ctx.layout;
-    // The default bucket name embeds this account, so S3 can check the owner; a course bucket may be the instructor's.
-    const owner = this.opts.config.emr.bucket ? undefined : ctx.account;
-    const made = await ensureBucket(ctx.clients.s3, bucket, ctx.region, owner, this.opts.config.emr.bucket ? (problem) => onEvent({ type: 'setup', message: `warning: ${problem}` }) : undefined);
-    onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (private, encrypted, TLS only)` : `bucket s3://${bucket}` });
+    const made = await ensureLayoutBucket(ctx, this.opts.config, (message) => onEvent({ type: 'setup', message }));
+    const hardening = ctx.tlsOnly ? 'private, encrypted, TLS only' : 'private, encrypted; no TLS-only policy: the endpoint is a plain-HTTP emulator on this machine';
+    onEvent({ type: 'setup', message: made === 'created' ? `created bucket s3://${bucket} (${hardening})` : `bucket s3://${bucket}` });
   }
 
   /** The run as it will go: the cluster, the uploads and every step, with the artifacts hashed once, here. */
@@ -251,6 +250,8 @@ export class EmrEngine implements Engine {
         if (!isLabsError(e)) throw e;
       }
     }
+    const fromDriver = log === undefined ? undefined : await this.driverDiagnosis(logUri, clusterId, log);
+    if (fromDriver) return fromDriver;
     const fromLog = log === undefined ? undefined : diagnose(log);
     if (fromLog && fromLog.cause !== 'unknown') return fromLog;
     if (details?.Message || details?.Reason) {
@@ -262,6 +263,18 @@ export class EmrEngine implements Engine {
       };
     }
     return fromLog ?? { cause: 'unknown', summary: 'the step failed and its log has not reached S3 yet', frames: [], hint: `a few minutes from now: \`labs logs ${run.lab.id} --step ${step.name}\`` };
+  }
+
+  /** The driver's own log (cluster deploy mode), when it names a cause the step's log does not. */
+  private async driverDiagnosis(logUri: string, clusterId: string, stepLog: string): Promise<Diagnosis | undefined> {
+    try {
+      const text = await fetchDriverLog(this.context.clients.s3, logUri, clusterId, stepLog);
+      const d = text ? diagnose(text) : undefined;
+      return d && d.cause !== 'unknown' ? d : undefined;
+    } catch (e) {
+      if (isLabsError(e)) return undefined;
+      throw e;
+    }
   }
 
   private keepLogs(run: RunContext, step: Step, stderr: string, stdout: string): { stdout: string; stderr: string } {

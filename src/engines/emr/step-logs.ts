@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { stepLogKey } from '../../core/emr/layout.js';
+import { amContainerLogKey, failedApplicationId, stepLogKey } from '../../core/emr/layout.js';
 import { getObjectText } from '../../aws/s3.js';
 
 export interface StepLogWait {
@@ -20,4 +20,19 @@ export async function fetchStepLog(s3: S3Client, logUri: string, clusterId: stri
     if (Date.now() + w.pollSeconds * 1000 > deadline || w.signal?.aborted) return undefined;
     await w.sleep(w.pollSeconds * 1000);
   }
+}
+
+/**
+ * Cluster deploy mode: a step's stderr only says "Application ... finished with failed status"; the driver ran in the
+ * application's first container, whose log EMR puts under LogUri too. Its text (stderr, then stdout), if it is there.
+ */
+export async function fetchDriverLog(s3: S3Client, logUri: string, clusterId: string, stepLog: string): Promise<string | undefined> {
+  const appId = failedApplicationId(stepLog);
+  if (!appId) return undefined;
+  const texts = await Promise.all((['stderr', 'stdout'] as const).map((stream) => {
+    const { bucket, key } = amContainerLogKey(logUri, clusterId, appId, stream);
+    return getObjectText(s3, bucket, key);
+  }));
+  const text = texts.filter((t) => t !== undefined).join('\n');
+  return text || undefined;
 }

@@ -18,7 +18,7 @@ describe('ensureBucket', () => {
     const s3 = aws.stubs.s3;
     s3.on(GetBucketLocationCommand).rejects(err('NoSuchBucket', 404));
     s3.on(CreateBucketCommand).resolves({});
-    expect(await ensureBucket(aws.clients.s3, 'b', 'eu-west-1', '123456789012')).toBe('created');
+    expect(await ensureBucket(aws.clients.s3, 'b', 'eu-west-1', { account: '123456789012' })).toBe('created');
     expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } });
     expect(s3.commandCalls(PutPublicAccessBlockCommand)[0]!.args[0].input.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
     expect(s3.commandCalls(PutBucketEncryptionCommand)[0]!.args[0].input.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
