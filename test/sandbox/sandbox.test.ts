@@ -17,7 +17,7 @@ import { projectCopy } from '../helpers/project-copy.js';
  * Which labs run here besides day2-joins: CI_LABS by default (the 2-core CI machine has about 25 minutes for this
  * suite); LABS_SANDBOX_LABS=all (or a comma list) runs others, e.g. before a release.
  */
-const CI_LABS: string[] = [];
+const CI_LABS: string[] = ['day3-debugging'];
 const asked = process.env.LABS_SANDBOX_LABS;
 const sandboxLabs = (asked === 'all' ? labIds() : asked ? asked.split(',').filter(Boolean) : CI_LABS).filter((id) => id !== 'day2-joins');
 const home = tempHome('labs-sandbox-suite-');
