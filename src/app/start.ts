@@ -88,6 +88,7 @@ export async function readResults(lab: Lab, engine: Engine, ctx: RunContext): Pr
   return results;
 }
 
+/** The lab's checks on a run's results, as they apply on the engine's target (a check scoped elsewhere is n/a). */
 export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext, answers?: Answers) {
-  return evaluateChecks(lab, await readResults(lab, engine, ctx), answers);
+  return evaluateChecks(lab, await readResults(lab, engine, ctx), { target: engine.target, answers });
 }

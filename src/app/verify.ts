@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { InterruptedError, isLabsError } from '../core/errors.js';
 import type { Lab } from '../core/lab/lab-schema.js';
+import { checkFailed, notApplicableNote, tallyChecks } from '../core/lab/checks.js';
 import type { RunListener } from '../core/run/run-record.js';
 import type { Engine } from '../engines/engine.js';
 import { buildEmrPlan } from './emr/plan.js';
@@ -127,10 +128,11 @@ function fullRun(layer: Layer, lab: Lab, v: VerifyContext, engine: Engine): Prom
     const run = await startLab({ lab, config: { ...v.config, target: engine.target }, engine, store: new RunStore(home), onEvent: v.onEvent, signal: v.signal });
     const failed = run.steps.find((s) => s.state !== 'COMPLETED');
     if (failed) throw new VerifyFailure(`step ${failed.name} ${failed.state}${failed.failure ? `: ${failed.failure.summary}` : ''}`);
-    const failing = (run.checks ?? []).filter((c) => !c.passed);
+    const failing = (run.checks ?? []).filter(checkFailed);
     if (failing.length) throw new VerifyFailure(`checks not passed: ${failing.map((c) => c.name).join('; ')}`);
     const seconds = run.steps.reduce((n, s) => n + (s.seconds ?? 0), 0);
-    return `${run.steps.length} steps in ${Math.round(seconds)} s, ${run.checks?.length ?? 0} checks passed`;
+    const tally = tallyChecks(run.checks ?? []);
+    return `${run.steps.length} steps in ${Math.round(seconds)} s, ${tally.passed} checks passed${tally.pending ? `, ${tally.pending} answer checks pending` : ''}${notApplicableNote(tally)}`;
   });
 }
 

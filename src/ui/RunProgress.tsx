@@ -1,7 +1,7 @@
 import { Box, Static, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { useEffect, useState } from 'react';
-import { formatActual } from '../core/lab/checks.js';
+import { formatActual, type CheckResult } from '../core/lab/checks.js';
 import { describeProgress, targetLabel, type RunView } from '../core/run/run-view.js';
 import type { StepRecord } from '../core/run/run-record.js';
 
@@ -57,6 +57,35 @@ function StepLine({ step, view, now }: { step: StepRecord; view: RunView; now: n
   }
 }
 
+/** One check's result: ✓ / ✗ with the measured value, ? for an unanswered question, n/a for a check scoped elsewhere. */
+function CheckLine({ r }: { r: CheckResult }) {
+  if (r.notApplicable) {
+    return (
+      <Text>
+        <Text dimColor>-</Text> {r.name}: n/a <Text dimColor>({r.reason ?? 'not applicable on this target'})</Text>
+      </Text>
+    );
+  }
+  if (r.pending) {
+    return (
+      <Text>
+        <Text color="yellow">?</Text> {r.name}: <Text dimColor>{String(r.actual)}</Text>
+      </Text>
+    );
+  }
+  return (
+    <Text>
+      <Text color={r.passed ? 'green' : 'red'}>{r.passed ? '✓' : '✗'}</Text> {r.name}: {formatActual(r.actual)} <Text dimColor>(expected {r.expected})</Text>
+      {!r.passed && r.hint ? (
+        <Text>
+          {'\n    '}
+          <Text color="yellow">hint:</Text> {r.hint}
+        </Text>
+      ) : null}
+    </Text>
+  );
+}
+
 /** The live view of `labs start` on a terminal: one line per step, a spinner and Spark progress on the running one. */
 export function RunProgress({ view }: { view: RunView }) {
   const [now, setNow] = useState(Date.now());
@@ -84,20 +113,7 @@ export function RunProgress({ view }: { view: RunView }) {
       {view.steps.map((s) => (
         <StepLine key={s.name} step={s} view={view} now={now} />
       ))}
-      <Static items={checks}>
-        {(r) => (
-          <Text key={r.name}>
-            <Text color={r.passed ? 'green' : 'red'}>{r.passed ? '✓' : '✗'}</Text> {r.name}: {formatActual(r.actual)}{' '}
-            <Text dimColor>(expected {r.expected})</Text>
-            {!r.passed && r.hint ? (
-              <Text>
-                {'\n    '}
-                <Text color="yellow">hint:</Text> {r.hint}
-              </Text>
-            ) : null}
-          </Text>
-        )}
-      </Static>
+      <Static items={checks}>{(r) => <CheckLine key={r.name} r={r} />}</Static>
     </Box>
   );
 }

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labIds, loadLab } from '../../src/app/lab-catalog.js';
+import { checkFailed, type CheckResult } from '../../src/core/lab/checks.js';
 import type { RunRecord } from '../../src/core/run/run-record.js';
+import { scopedCheckProblems } from '../helpers/check-targets.js';
 import { runLabsAsync as runLabs, spawnLabs, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 
@@ -16,6 +18,8 @@ const home = tempHome();
 const env = { LABS_HOME: home };
 const only = process.env.LABS_ONLY?.split(',').filter(Boolean);
 const ids = labIds().filter((id) => !only || only.includes(id));
+/** This suite's target: a check scoped to it must be evaluated, one scoped elsewhere reported n/a (never passed). */
+const TARGET = 'local';
 
 describe.each(ids)('lab %s on local Spark', (id) => {
   it('runs every step and passes every check', async () => {
@@ -26,11 +30,12 @@ describe.each(ids)('lab %s on local Spark', (id) => {
     } catch {
       throw new Error(`labs start ${id} printed no JSON (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
     }
-    const failing = (run.checks ?? []).filter((c) => !c.passed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
+    const failing = (run.checks ?? []).filter(checkFailed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
     const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
     expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
     expect(failing, 'failing checks').toEqual([]);
     expect(run.checks!.length).toBeGreaterThan(0);
+    expect(scopedCheckProblems(loadLab(id).checks, run.checks!, TARGET), 'checks scoped to targets').toEqual([]);
     expect(r.code).toBe(0);
     expect(run.state).toBe('COMPLETED');
     for (const step of run.steps) expect(step.argv.slice(0, 3)).toEqual(['spark-submit', '--master', 'local[*]']);
@@ -38,7 +43,9 @@ describe.each(ids)('lab %s on local Spark', (id) => {
     // The same checks, evaluated again from the saved result.json.
     const check = await runLabs(['check', id, '--json'], env);
     expect(check.code).toBe(0);
-    expect(JSON.parse(check.stdout).checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    const again = JSON.parse(check.stdout).checks as CheckResult[];
+    expect(again.filter(checkFailed)).toEqual([]);
+    expect(scopedCheckProblems(loadLab(id).checks, again, TARGET), 'checks scoped to targets, again').toEqual([]);
     expect(JSON.parse((await runLabs(['status', id, '--json'], env)).stdout).run.runId).toBe(run.runId);
   });
 
@@ -55,7 +62,7 @@ describe.each(ids)('lab %s on local Spark', (id) => {
     expect(run.exercise).toBe(cwd);
     const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
     expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} of the exercise crashed:\n${r.stderr.slice(-3000)}`).toBeUndefined();
-    const failing = (run.checks ?? []).filter((c) => !c.passed);
+    const failing = (run.checks ?? []).filter(checkFailed);
     expect(failing.length, 'the untouched exercise must fail the lesson\'s checks').toBeGreaterThan(0);
     // every failure is the lesson's: a check that fails without a hint would fail for another reason
     expect(failing.filter((c) => !c.hint).map((c) => c.name)).toEqual([]);

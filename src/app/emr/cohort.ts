@@ -7,7 +7,7 @@ import { clusterRequest, clusterShape } from '../../core/emr/cluster-plan.js';
 import { TAG, tagValue } from '../../core/emr/tags.js';
 import { InterruptedError, isLabsError } from '../../core/errors.js';
 import type { Lab } from '../../core/lab/lab-schema.js';
-import { evaluateChecks, type CheckResult } from '../../core/lab/checks.js';
+import { checkFailed, evaluateChecks, tallyChecks, type CheckResult } from '../../core/lab/checks.js';
 import { runPrefix, s3Uri } from '../../core/emr/layout.js';
 import type { RunRecord } from '../../core/run/run-record.js';
 import type { RosterEntry } from '../../core/roster.js';
@@ -256,6 +256,8 @@ export interface Grade {
   total: number;
   /** answer checks the student has not answered yet count as not passed */
   pending: number;
+  /** checks scoped to other targets than the one the run was on: neither passed nor failed, not in `total`'s grade */
+  notApplicable: number;
   failing: string[];
   runId?: string | undefined;
   /** the run the instructor queued (`cohort run`), or the student's own latest run found in S3 */
@@ -266,14 +268,16 @@ export interface Grade {
 
 function gradeOf(student: string, lab: Lab, run: Pick<RunRecord, 'state' | 'checks' | 'runId'>, source: Grade['source']): Grade {
   const checks = run.checks ?? [];
+  const tally = tallyChecks(checks);
   return {
     student,
     lab: lab.id,
     state: run.state,
-    passed: checks.filter((c) => c.passed && !c.pending).length,
+    passed: tally.passed,
     total: lab.checks.length,
-    pending: checks.filter((c) => c.pending).length,
-    failing: checks.filter((c) => !c.passed || c.pending).map((c) => c.name),
+    pending: tally.pending,
+    notApplicable: tally.notApplicable,
+    failing: checks.filter((c) => checkFailed(c) || c.pending).map((c) => c.name),
     runId: run.runId,
     source,
     checks,
@@ -290,10 +294,10 @@ async function latestRunInS3(s3: S3Client, bucket: string, student: string, lab:
   const runId = runIds.at(-1);
   if (!runId) return undefined;
   const results = await readResults(lab, engine, { lab, runId, student, dir: s3Uri(bucket, runPrefix(layout, lab.id, runId)) });
-  const checks = evaluateChecks(lab, results);
+  const checks = evaluateChecks(lab, results, { target: engine.target });
   // a step without result.json did not complete (or the run is still going): not a passing run
   const complete = lab.steps.every((s) => results.get(s.name) !== undefined);
-  return gradeOf(student, lab, { runId, checks, state: complete && checks.every((c) => c.passed) ? 'COMPLETED' : 'FAILED' }, 's3');
+  return gradeOf(student, lab, { runId, checks, state: complete && !checks.some(checkFailed) ? 'COMPLETED' : 'FAILED' }, 's3');
 }
 
 /**
@@ -313,7 +317,7 @@ export async function cohortGrade(
       const queued = store.latest(lab.id);
       if (queued) return gradeOf(student, lab, await refreshRun(queued, lab, engine, store), 'cohort run');
       const own = o.s3 ? await latestRunInS3(o.s3.client, o.s3.bucket, student, lab, engine) : undefined;
-      return own ?? { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, failing: [] };
+      return own ?? { student, lab: lab.id, state: 'NOT RUN', passed: 0, total: lab.checks.length, pending: 0, notApplicable: 0, failing: [] };
     } finally {
       await engine.dispose();
     }

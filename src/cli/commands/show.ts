@@ -7,10 +7,11 @@ export function registerShow(program: Command): void {
     .description('show a lab: topics, steps, checks and its README')
     .option('--json', 'print one JSON document')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const { loadLab, labReadme } = await import('../../app/lab-catalog.js');
+      const [{ loadLab, labReadme }, { formatTargets }] = await Promise.all([import('../../app/lab-catalog.js'), import('../../core/lab/checks.js')]);
       const lab = loadLab(id);
       const readme = labReadme(id);
       if (opts.json) {
+        // each check as lab.yaml has it: `targets` only on a check scoped to some targets (absent: it applies on all)
         printJson({ lab, readme });
         return;
       }
@@ -22,7 +23,8 @@ export function registerShow(program: Command): void {
       for (const s of lab.steps) line(`  ${s.name}: ${s.job}${s.class ? ` (${s.class})` : ''} ${s.args.join(' ')}`);
       if (lab.checks.length) {
         line(`\n${c.bold('Checks')}`);
-        for (const ch of lab.checks) line(`  - ${ch.name}`);
+        // a check scoped to some targets says where it applies (elsewhere a run reports it n/a)
+        for (const ch of lab.checks) line(`  - ${ch.name}${ch.targets ? ` ${c.dim(`[${formatTargets(ch.targets)} only]`)}` : ''}`);
       }
       if (lab.exercise) {
         line(`\n${c.bold('Exercise')}`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatActual } from '../../core/lab/checks.js';
+import { tallyChecks } from '../../core/lab/checks.js';
 import type { RunRecord } from '../../core/run/run-record.js';
 import { awsFlags } from '../aws-flags.js';
 import { c, formatSeconds, line, printJson, table } from '../output.js';
@@ -8,7 +8,9 @@ const stateColor = (s: string) => (s === 'COMPLETED' ? c.green(s) : s === 'FAILE
 
 function checksCell(run: RunRecord): string {
   if (!run.checks) return '-';
-  return `${run.checks.filter((x) => x.passed).length}/${run.checks.length}`;
+  // an unanswered question counts as it always did (not failed); a check scoped to other targets is left out, and said
+  const t = tallyChecks(run.checks);
+  return `${t.passed + t.pending}/${t.applicable}${t.notApplicable ? ` (${t.notApplicable} n/a)` : ''}`;
 }
 
 export function registerStatus(program: Command): void {
@@ -17,11 +19,12 @@ export function registerStatus(program: Command): void {
     .description('the latest run of each lab (or of one lab, with its steps and checks); runs queued on EMR are asked about first')
     .option('--json', 'print one JSON document')
     .action(async (id: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const [{ RunStore }, { runsDir }, { loadLab }, { isQueuedRun }] = await Promise.all([
+      const [{ RunStore }, { runsDir }, { loadLab }, { isQueuedRun }, { checkLine }] = await Promise.all([
         import('../../app/run-store.js'),
         import('../../app/paths.js'),
         import('../../app/lab-catalog.js'),
         import('../../app/refresh-run.js'),
+        import('../reporters/plain.js'),
       ]);
       const store = new RunStore(runsDir());
       if (id) loadLab(id); // unknown ids get the "did you mean" error
@@ -48,7 +51,7 @@ export function registerStatus(program: Command): void {
         if (!run) return line(`${id}: no run yet (\`labs start ${id}\`)`);
         line(`${c.bold(run.lab)} run ${run.runId} on ${run.target}: ${stateColor(run.state)}  ${c.dim(run.dir)}`);
         line(table(run.steps.map((s) => [`  ${s.name}`, stateColor(s.state), formatSeconds(s.seconds), s.failure?.summary ?? ''])));
-        for (const ch of run.checks ?? []) line(`  ${ch.passed ? c.green('✓') : c.red('✗')} ${ch.name}: ${formatActual(ch.actual)} ${c.dim(`(expected ${ch.expected})`)}`);
+        for (const ch of run.checks ?? []) line(`  ${checkLine(ch).replaceAll('\n', '\n  ')}`);
         return;
       }
       const runs = shown;

@@ -1,4 +1,4 @@
-import { formatActual, type CheckResult } from '../../core/lab/checks.js';
+import { formatActual, notApplicableNote, tallyChecks, type CheckResult } from '../../core/lab/checks.js';
 import { describeProgress, targetLabel } from '../../core/run/run-view.js';
 import type { RunEvent, RunRecord, StepRecord } from '../../core/run/run-record.js';
 import { c, formatSeconds } from '../output.js';
@@ -19,18 +19,17 @@ export function stepEndLines(step: StepRecord): string[] {
 }
 
 export function checkLine(r: CheckResult): string {
+  if (r.notApplicable) return `${c.dim('-')} ${r.name}: n/a ${c.dim(`(${r.reason ?? 'not applicable on this target'})`)}`;
   if (r.pending) return `${c.yellow('?')} ${r.name}: ${c.dim(String(r.actual))}`;
   const mark = r.passed ? c.green('✓') : c.red('✗');
   return `${mark} ${r.name}: ${formatActual(r.actual)} ${c.dim(`(expected ${r.expected})`)}${!r.passed && r.explain ? `\n    ${r.explain}` : ''}${!r.passed && r.hint ? `\n    ${c.yellow('hint:')} ${r.hint}` : ''}`;
 }
 
 export function summaryLine(run: RunRecord): string {
-  const checks = run.checks ?? [];
-  const pending = checks.filter((x) => x.pending).length;
-  const graded = checks.length - pending;
-  const passed = checks.filter((x) => x.passed && !x.pending).length;
+  const tally = tallyChecks(run.checks ?? []);
+  const { pending, passed } = tally;
   const label = run.state === 'COMPLETED' ? c.green('PASSED') : run.state === 'CANCELLED' ? c.yellow('STOPPED') : c.red('FAILED');
-  return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${graded} checks passed${pending ? `, ${pending} pending (answer with labs check ${run.lab} --answer)` : ''}`;
+  return `${label} ${run.lab}: ${run.steps.filter((s) => s.state === 'COMPLETED').length}/${run.steps.length} steps, ${passed}/${tally.applicable - pending} checks passed${pending ? `, ${pending} pending (answer with labs check ${run.lab} --answer)` : ''}${notApplicableNote(tally)}`;
 }
 
 /** After `--no-wait`: where the steps wait and how to follow them. */

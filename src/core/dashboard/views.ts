@@ -318,7 +318,9 @@ export function checksFromRuns(runs: readonly RunRecord[]): Record<string, Check
     if (!r.checks?.length) continue;
     const prev = out[r.student];
     if (prev && prev.startedAt >= r.startedAt) continue;
-    out[r.student] = { lab: r.lab, passed: r.checks.filter((c) => c.passed).length, total: r.checks.length, at: r.endedAt ?? r.startedAt, startedAt: r.startedAt };
+    // a check scoped to other targets than the run's counts neither way: out of the total, not a pass
+    const graded = r.checks.filter((c) => !c.notApplicable);
+    out[r.student] = { lab: r.lab, passed: graded.filter((c) => c.passed).length, total: graded.length, at: r.endedAt ?? r.startedAt, startedAt: r.startedAt };
   }
   return Object.fromEntries(Object.entries(out).map(([k, { startedAt: _s, ...v }]) => [k, v]));
 }

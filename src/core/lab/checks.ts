@@ -1,4 +1,4 @@
-import { CHECK_OPERATORS, type CheckOperator } from './check-operators.js';
+import { CHECK_OPERATORS, CHECK_TARGETS, type CheckOperator, type CheckTarget } from './check-operators.js';
 import { InputError } from '../errors.js';
 import type { Check, Lab } from './lab-schema.js';
 
@@ -19,6 +19,15 @@ export interface CheckResult {
    * yet, so it does not fail the run (passed is true) and reporters show it as pending.
    */
   pending?: true | undefined;
+  /** lab.yaml's targets of a check scoped to some targets (absent: it applies on every target) */
+  targets?: CheckTarget[] | undefined;
+  /**
+   * The check is scoped to other targets than the run's: not evaluated, neither passed nor failed. `passed` is false
+   * (a reader that does not know this field never counts it as a pass); every count here leaves it out of both.
+   */
+  notApplicable?: true | undefined;
+  /** why it is not applicable: "applies on sandbox, emr; this run is local" */
+  reason?: string | undefined;
 }
 
 /** Student answers for a lab's answer checks (`labs check <lab> --answer key=value,...`), by answer name. */
@@ -81,13 +90,18 @@ function holds(op: CheckOperator, actual: unknown, expected: unknown): boolean {
   }
 }
 
+/** The condition of a check, e.g. ">= 2" or "= \"BroadcastHashJoin\" and exists". */
+function expectedOf(check: Check): string {
+  return CHECK_OPERATORS.filter((op) => check[op] !== undefined)
+    .map((op) => (op === 'exists' && check.exists ? 'exists' : op === 'exists' ? 'absent' : `${SYMBOL[op]} ${JSON.stringify(check[op])}`))
+    .join(' and ');
+}
+
 export function evaluateCheck(check: Check, step: string, result: unknown): CheckResult {
   const actual = readPath(result, check.path);
   const ops = CHECK_OPERATORS.filter((op) => check[op] !== undefined);
   const passed = ops.every((op) => holds(op, actual, check[op]));
-  const expected = ops
-    .map((op) => (op === 'exists' && check.exists ? 'exists' : op === 'exists' ? 'absent' : `${SYMBOL[op]} ${JSON.stringify(check[op])}`))
-    .join(' and ');
+  const expected = expectedOf(check);
   return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain, ...(check.hint ? { hint: check.hint } : {}) };
 }
 
@@ -145,17 +159,85 @@ export function checkStep(lab: Lab, check: Check): string {
   return check.step ?? lab.steps.at(-1)!.name;
 }
 
+/** True when the check applies on the target: it names no targets, or names this one. */
+export function checkApplies(check: Pick<Check, 'targets'>, target: CheckTarget): boolean {
+  return !check.targets || check.targets.includes(target);
+}
+
+/** "sandbox, emr", in the order of CHECK_TARGETS whatever order lab.yaml lists them in. */
+export function formatTargets(targets: readonly CheckTarget[]): string {
+  return CHECK_TARGETS.filter((t) => targets.includes(t)).join(', ');
+}
+
+function notApplicable(check: Check & { targets: CheckTarget[] }, step: string, target: CheckTarget): CheckResult {
+  return {
+    name: check.name,
+    step,
+    path: check.path,
+    passed: false,
+    notApplicable: true,
+    actual: undefined,
+    expected: check.answer !== undefined ? `the correct ${check.answer}` : expectedOf(check),
+    targets: check.targets,
+    reason: `applies on ${formatTargets(check.targets)}; this run is ${target}`,
+  };
+}
+
 /**
- * Run every check of a lab. `results` maps step name to its parsed result.json; a step with no result
- * (it failed or never ran) makes its checks fail with actual = undefined rather than throw. `answers` grades the
- * lab's answer checks; without it they are pending.
+ * Run every check of a lab on a run on `target`. `results` maps step name to its parsed result.json; a step with no
+ * result (it failed or never ran) makes its checks fail with actual = undefined rather than throw. A check scoped to
+ * other targets is not applicable (not evaluated at all). `answers` grades the lab's answer checks; without it they
+ * are pending.
  */
-export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>, answers?: Answers): CheckResult[] {
+export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>, o: { target: CheckTarget; answers?: Answers | undefined }): CheckResult[] {
   return lab.checks.map((check) => {
     const step = checkStep(lab, check);
-    if (check.answer !== undefined) return evaluateAnswer({ ...check, answer: check.answer }, step, results.get(step), answers, lab.id);
-    return evaluateCheck(check, step, results.get(step));
+    const scope = check.targets ? { targets: check.targets } : {};
+    if (!checkApplies(check, o.target)) return notApplicable({ ...check, targets: check.targets! }, step, o.target);
+    if (check.answer !== undefined) return { ...evaluateAnswer({ ...check, answer: check.answer }, step, results.get(step), o.answers, lab.id), ...scope };
+    return { ...evaluateCheck(check, step, results.get(step)), ...scope };
   });
+}
+
+/** What a check result counts as: every count, exit code and grade goes through this. */
+export type CheckStatus = 'passed' | 'failed' | 'pending' | 'not applicable';
+
+export function checkStatus(r: Pick<CheckResult, 'passed' | 'pending' | 'notApplicable'>): CheckStatus {
+  if (r.notApplicable) return 'not applicable';
+  if (r.pending) return 'pending';
+  return r.passed ? 'passed' : 'failed';
+}
+
+/** A check that fails the run (exit 1): not a pending answer, not a check that does not apply here. */
+export const checkFailed = (r: Pick<CheckResult, 'passed' | 'pending' | 'notApplicable'>): boolean => checkStatus(r) === 'failed';
+
+export interface CheckTally {
+  passed: number;
+  failed: number;
+  pending: number;
+  notApplicable: number;
+  /** the checks that apply on the run's target: passed + failed + pending */
+  applicable: number;
+  /** the targets the not-applicable checks apply on, together ("sandbox, emr"); empty when there are none */
+  elsewhere: string;
+}
+
+export function tallyChecks(results: readonly CheckResult[]): CheckTally {
+  const count = (s: CheckStatus) => results.filter((r) => checkStatus(r) === s).length;
+  const na = results.filter((r) => r.notApplicable);
+  return {
+    passed: count('passed'),
+    failed: count('failed'),
+    pending: count('pending'),
+    notApplicable: na.length,
+    applicable: results.length - na.length,
+    elsewhere: formatTargets(na.flatMap((r) => r.targets ?? [])),
+  };
+}
+
+/** ", 2 not applicable here (sandbox, emr only)", or "" when every check applies: for summary lines. */
+export function notApplicableNote(t: CheckTally): string {
+  return t.notApplicable ? `, ${t.notApplicable} not applicable here (${t.elsewhere} only)` : '';
 }
 
 export function formatActual(v: unknown): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECK_OPERATORS } from './check-operators.js';
+import { CHECK_OPERATORS, CHECK_TARGETS } from './check-operators.js';
 
 /**
  * The lab format: labs/<id>/lab.yaml. This schema is the single source of truth; schema/lab.schema.json is
@@ -57,6 +57,21 @@ export const StepSchema = z
 export type Step = z.infer<typeof StepSchema>;
 
 const comparable = z.union([z.number(), z.string(), z.boolean()]);
+
+const targetChoice = `${CHECK_TARGETS.slice(0, -1).join(', ')} or ${CHECK_TARGETS.at(-1)}`;
+const checkTargets = z
+  .array(z.enum(CHECK_TARGETS, { error: (issue) => `${JSON.stringify(issue.input)} is not a target: use ${targetChoice}` }))
+  .min(1, `list at least one target (${targetChoice}), or leave targets out: the check then applies everywhere`)
+  .superRefine((targets, ctx) => {
+    targets.forEach((t, i) => {
+      if (targets.indexOf(t) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `${t} is listed twice` });
+    });
+  })
+  .meta({ uniqueItems: true })
+  .describe(
+    'where the check applies, for a fact that only means something there (YARN containers, Glue, CloudWatch): ' +
+      'on the other targets it is reported not applicable, neither passed nor failed. Absent: every target',
+  );
 export const CheckSchema = z
   .object({
     name: z.string().min(1),
@@ -91,6 +106,7 @@ export const CheckSchema = z
       .min(1)
       .optional()
       .describe('for a lab with an exercise: the TODO this check depends on, shown when it fails (a pointer, not the answer)'),
+    targets: checkTargets.optional(),
   })
   .strict()
   .refine(

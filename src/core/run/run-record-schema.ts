@@ -14,7 +14,19 @@ const StepRecordSchema = z.looseObject({
   out: z.string(),
   emr: z.looseObject({ clusterId: z.string(), stepId: z.string(), logUri: z.string() }).optional(),
 });
-const CheckResultSchema = z.looseObject({ name: z.string(), step: z.string(), path: z.string(), passed: z.boolean(), expected: z.string() });
+// A check not applicable on the run's target (lab.yaml's targets) is stored with passed: false and notApplicable: true.
+// targets stays any text: a record written by a labs that knows more targets must not read as damaged.
+const CheckResultSchema = z.looseObject({
+  name: z.string(),
+  step: z.string(),
+  path: z.string(),
+  passed: z.boolean(),
+  expected: z.string(),
+  pending: z.boolean().optional(),
+  notApplicable: z.boolean().optional(),
+  reason: z.string().optional(),
+  targets: z.array(z.string()).optional(),
+});
 
 export const RunRecordSchema = z.looseObject({
   lab: z.string().min(1),

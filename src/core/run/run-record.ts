@@ -1,4 +1,4 @@
-import type { CheckResult } from '../lab/checks.js';
+import { checkFailed, type CheckResult } from '../lab/checks.js';
 import type { Diagnosis } from './diagnose.js';
 
 /** EMR's step states; the local engine uses the same words so status output reads the same on both. */
@@ -79,5 +79,5 @@ export function runState(steps: readonly StepRecord[], checks: readonly CheckRes
   // FAILED before CANCELLED: the steps after a failed one are cancelled, and the run failed rather than was stopped
   if (steps.some((s) => s.state === 'FAILED')) return 'FAILED';
   if (steps.some((s) => s.state === 'CANCELLED')) return 'CANCELLED';
-  return checks && checks.some((c) => !c.passed) ? 'FAILED' : 'COMPLETED';
+  return checks && checks.some(checkFailed) ? 'FAILED' : 'COMPLETED';
 }

@@ -39,7 +39,7 @@ describe('evaluateCheck', () => {
 describe('evaluateChecks', () => {
   it('reads the named step, else the last, and fails checks of a step without a result', () => {
     const lab = { steps: [{ name: 'a' }, { name: 'b' }], checks: [check({ name: 'on a', step: 'a', gte: 1 }), check({ name: 'on b', gte: 1 })] } as unknown as Lab;
-    const out = evaluateChecks(lab, new Map([['a', result]]));
+    const out = evaluateChecks(lab, new Map([['a', result]]), { target: 'local' });
     expect(out.map((r) => [r.step, r.passed])).toEqual([
       ['a', true],
       ['b', false],
@@ -68,7 +68,7 @@ describe('answer checks', () => {
   const results = new Map([['run', { answers: { key: 'Hot-7', stages: [3, 4], ratio: 5 } }]]);
 
   it('are pending, not failed, without answers (labs start)', () => {
-    const out = evaluateChecks(lab, results);
+    const out = evaluateChecks(lab, results, { target: 'local' });
     expect(out.map((r) => [r.passed, r.pending ?? false])).toEqual([
       [true, true],
       [true, true],
@@ -78,27 +78,27 @@ describe('answer checks', () => {
   });
 
   it('compare the answer with the value at path: trimmed, case-insensitive, any array element', () => {
-    const out = evaluateChecks(lab, results, parseAnswers(' KEY = hot-7 ,stage=4', lab));
+    const out = evaluateChecks(lab, results, { target: 'local', answers: parseAnswers(' KEY = hot-7 ,stage=4', lab) });
     expect(out.map((r) => r.passed)).toEqual([true, true, true]);
     expect(out[0]).toMatchObject({ actual: 'hot-7', expected: 'the correct key' });
     expect(out[0]!.pending).toBeUndefined();
-    const wrong = evaluateChecks(lab, results, new Map([['key', 'hot-8'], ['stage', '5']]));
+    const wrong = evaluateChecks(lab, results, { target: 'local', answers: new Map([['key', 'hot-8'], ['stage', '5']]) });
     expect(wrong.map((r) => r.passed)).toEqual([false, false, true]);
   });
 
   it('never reveal the known value', () => {
-    const [r] = evaluateChecks(lab, results, new Map([['key', 'nope']]));
+    const [r] = evaluateChecks(lab, results, { target: 'local', answers: new Map([['key', 'nope']]) });
     expect(JSON.stringify(r)).not.toContain('Hot-7');
   });
 
   it('fail with "no answer" and a hint when answers were given but not this one', () => {
-    const out = evaluateChecks(lab, results, new Map([['key', 'hot-7']]));
+    const out = evaluateChecks(lab, results, { target: 'local', answers: new Map([['key', 'hot-7']]) });
     expect(out[1]).toMatchObject({ passed: false, actual: 'no answer' });
     expect(out[1]!.explain).toContain('labs check day3-x --answer stage=');
   });
 
   it('fail when the run produced no value to grade against', () => {
-    expect(evaluateChecks(lab, new Map(), new Map([['key', 'x'], ['stage', '3']])).map((r) => r.passed)).toEqual([false, false, false]);
+    expect(evaluateChecks(lab, new Map(), { target: 'local', answers: new Map([['key', 'x'], ['stage', '3']]) }).map((r) => r.passed)).toEqual([false, false, false]);
   });
 });
 

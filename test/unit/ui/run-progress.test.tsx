@@ -74,4 +74,23 @@ describe('RunProgress', () => {
     expect(frame).toMatch(/✗ broadcast: SortMergeJoin \(expected = "BroadcastHashJoin"\)\n {4}hint: TODO 1 in day2_joins\.py: the hint/);
     expect(frame).not.toContain('unseen');
   });
+
+  it('shows a check scoped to other targets as n/a with the reason (no ✓, no ✗) and an unanswered question as ?', () => {
+    const view = viewAfter([
+      { type: 'run-start', run },
+      {
+        type: 'checks',
+        results: [
+          { name: 'ratio', step: 'joins', path: 'r', passed: true, actual: 3, expected: '>= 2' },
+          { name: 'granted executors', step: 'joins', path: 'e', passed: false, notApplicable: true, actual: undefined, expected: '>= 2', targets: ['sandbox', 'emr'], reason: 'applies on sandbox, emr; this run is local' },
+          { name: 'which stage', step: 'joins', path: 's', passed: true, pending: true, actual: 'pending: answer with labs check --answer', expected: 'the correct stage' },
+        ],
+      },
+    ]);
+    const frame = render(<RunProgress view={view} />).lastFrame()!;
+    expect(frame).toContain('✓ ratio: 3 (expected >= 2)');
+    expect(frame).toContain('- granted executors: n/a (applies on sandbox, emr; this run is local)');
+    expect(frame).not.toMatch(/[✓✗] granted executors/);
+    expect(frame).toContain('? which stage: pending: answer with labs check --answer');
+  });
 });

@@ -12,7 +12,7 @@ export function registerCohortGrade(cohort: Command): void {
     if (!labId) throw new InputError('cohort grade needs a lab', 'e.g. labs cohort grade day2-joins --cohort fall-27');
     const lab = (await import('../../../app/lab-catalog.js')).loadLab(labId);
     const roster = await rosterOf(flags);
-    const [app, cohorts] = await Promise.all([import('../../../app/emr/cohort-commands.js'), import('../../../app/emr/cohort.js')]);
+    const [app, cohorts, sheet] = await Promise.all([import('../../../app/emr/cohort-commands.js'), import('../../../app/emr/cohort.js'), import('../../../app/grade-sheet.js')]);
     await app.withCohortSession(awsFlags(cmd), async ({ ctx, config }) => {
       const students = await app.cohortStudents(ctx, config, { cohort: name, roster, forGrade: true });
       const engines = app.studentEngineOptions(ctx, name);
@@ -28,10 +28,10 @@ export function registerCohortGrade(cohort: Command): void {
       line(
         table([
           [c.bold('STUDENT'), c.bold('STATE'), c.bold('CHECKS'), c.bold('RUN'), c.bold('NOT PASSED')],
-          ...grades.map((g) => [g.student, g.state, `${g.passed}/${g.total}${g.pending ? ` (${g.pending} unanswered)` : ''}`, g.runId ? `${g.runId} (${g.source})` : '-', g.failing.join('; ') || '-']),
+          ...grades.map((g) => [g.student, g.state, `${sheet.checksPassedCell(g)}${g.pending ? ` (${g.pending} unanswered)` : ''}`, g.runId ? `${g.runId} (${g.source})` : '-', g.failing.join('; ') || '-']),
         ]),
       );
-      const done = grades.filter((g) => g.total > 0 && g.passed === g.total).length;
+      const done = grades.filter(sheet.passedEveryCheck).length;
       line(`${lab.id}: ${done} of ${grades.length} students passed every check`);
     });
   });
