@@ -32,7 +32,6 @@ import json
 import math
 import re
 import time
-import urllib.request
 from typing import Any, Dict, List, Optional
 
 from pyspark.sql import SparkSession
@@ -80,6 +79,7 @@ def overhead_mb(executor_mb: int, factor: float) -> int:
 SETTINGS = {
     # alias (check-friendly) -> Spark key
     "executor_cores": "spark.executor.cores",
+    "executor_instances": "spark.executor.instances",
     "executor_memory": "spark.executor.memory",
     "executor_memory_overhead": "spark.executor.memoryOverhead",
     "driver_memory": "spark.driver.memory",
@@ -218,26 +218,9 @@ def yarn_site(spark: SparkSession) -> Dict[str, Any]:
 # ------------------------------------------------------------------------------------ measured from YARN
 
 
-def rm_get(base: str, path: str) -> Any:
-    """GET one ResourceManager REST resource as JSON (YARN's /ws/v1/cluster API)."""
-    req = urllib.request.Request(base + path, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(req, timeout=15) as res:  # noqa: S310 - the cluster's own ResourceManager
-        return json.loads(res.read().decode())
-
-
-def _items(doc: Any, *keys: str) -> List[Dict[str, Any]]:
-    """{"nodes": {"node": [...]}} -> [...]; YARN leaves out the list (or sends null) when it is empty."""
-    for k in keys:
-        doc = (doc or {}).get(k) if isinstance(doc, dict) else None
-    if isinstance(doc, dict):
-        return [doc]
-    return list(doc or [])
-
-
 def spark_executors(spark: SparkSession) -> List[Dict[str, Any]]:
     """The executors the driver has registered (status tracker; the Executors tab without the driver row)."""
     infos = spark.sparkContext._jsc.sc().statusTracker().getExecutorInfos()
-    driver_host = spark.sparkContext.getConf().get("spark.driver.host", "")
     rows = [{"host": str(i.host()), "port": int(i.port()), "running_tasks": int(i.numRunningTasks())} for i in infos]
     # getExecutorInfos lists the driver too (first); the executors are the rest
     return rows[1:] if rows else []
@@ -358,14 +341,14 @@ def measure_yarn(spark: SparkSession) -> Dict[str, Any]:
     waited = wait_for_executors(spark, asked["executors"])
     base = "http://" + conf["webapp_address"]
     app_id = sc.applicationId
-    app = rm_get(base, f"/ws/v1/cluster/apps/{app_id}").get("app", {})
-    attempts = _items(rm_get(base, f"/ws/v1/cluster/apps/{app_id}/appattempts"), "appAttempts", "appAttempt")
+    app = labkit.yarn_rest(base, f"/ws/v1/cluster/apps/{app_id}").get("app", {})
+    attempts = labkit.yarn_items(labkit.yarn_rest(base, f"/ws/v1/cluster/apps/{app_id}/appattempts"), "appAttempts", "appAttempt")
     attempt = attempts[-1] if attempts else {}
     attempt_id = attempt.get("appAttemptId") or f"appattempt_{app_id[len('application_'):]}_{len(attempts):06d}"
-    containers = _items(rm_get(base, f"/ws/v1/cluster/apps/{app_id}/appattempts/{attempt_id}/containers"),
+    containers = labkit.yarn_items(labkit.yarn_rest(base, f"/ws/v1/cluster/apps/{app_id}/appattempts/{attempt_id}/containers"),
                         "containers", "container")
-    nodes = [n for n in _items(rm_get(base, "/ws/v1/cluster/nodes"), "nodes", "node") if n.get("state") == "RUNNING"]
-    scheduler = rm_get(base, "/ws/v1/cluster/scheduler").get("scheduler", {}).get("schedulerInfo", {})
+    nodes = [n for n in labkit.yarn_items(labkit.yarn_rest(base, "/ws/v1/cluster/nodes"), "nodes", "node") if n.get("state") == "RUNNING"]
+    scheduler = labkit.yarn_rest(base, "/ws/v1/cluster/scheduler").get("scheduler", {}).get("schedulerInfo", {})
 
     am_id = attempt.get("containerId")
     am = next((c for c in containers if c.get("containerId") == am_id), None)
@@ -465,7 +448,6 @@ def transform(spark: SparkSession, node: Dict[str, Any]) -> Dict[str, Any]:
     factor = float(conf.get("spark.executor.memoryOverheadFactor", str(OVERHEAD_FACTOR_DEFAULT)))
     size = sizing(node, executor_cores, driver_mb, driver_cores, factor,
                   eff["executor_memory_mb"], eff["executor_memory_overhead_mb"])
-    eff["max_executors_matches_cluster"] = eff["max_executors"] == str(size["cluster_executors"])
     return {
         "small_job_sum": total,
         "effective": eff,
