@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from . import emr_patch, settings as settings_mod
+    from . import emr_patch, glue_patch, settings as settings_mod
     from .metrics import Publisher
     from .runtime import RUNTIMES, active_runtimes
 
@@ -69,6 +69,7 @@ def main(argv: list[str]) -> int:
         tick_s=args.tick,
     )
     emr_patch.install()
+    glue_patch.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
 
     def status() -> dict:

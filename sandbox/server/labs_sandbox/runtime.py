@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from . import logs, scaling
 from .settings import LOCK, settings
-from .spark_conf import BootstrapFailure, base_defaults, ensure_s3a_jars, s3a_jars, write_spark_conf_dir
+from .spark_conf import BootstrapFailure, aws_env, base_defaults, ensure_cluster_jars, s3a_jars, write_spark_conf_dir
 from .yarn import MiniCluster, YarnStartError
 
 APP_ID = re.compile(r"\b(application_\d+_\d+)\b")
@@ -83,6 +83,8 @@ class StepExecution:
             "PYSPARK_PYTHON": s.python,
             "SPARK_DIST_CLASSPATH": ":".join(s3a_jars(s.ivy_dir)),
             "PATH": f"{Path(s.spark_submit).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            # the node's AWS identity, Region and (here) endpoint, as a client-mode driver's AWS SDKs see them
+            **aws_env(s.endpoint),
         })
         if s.spark_home:
             env["SPARK_HOME"] = s.spark_home
@@ -211,13 +213,13 @@ class ClusterRuntime:
             self.yarn.start()
             self.set_state("BOOTSTRAPPING")
             s = settings()
-            ensure_s3a_jars(s.spark_submit, s.ivy_dir, self.dir)
+            ensure_cluster_jars(s.spark_submit, s.ivy_dir, self.dir, self.configurations)
             self.yarn.wait_ready(s.yarn_start_timeout_s, lambda: self.terminate_requested is not None)
             self.scale = scaling.read_scale(self.yarn.dir)
             scaled: list[str] = []
             write_spark_conf_dir(
                 self.spark_conf_dir,
-                base_defaults(endpoint=s.endpoint, python=s.python, spark_home=s.spark_home, ivy_dir=s.ivy_dir, event_log_dir=str(s.event_log_dir)),
+                base_defaults(endpoint=s.endpoint, python=s.python, spark_home=s.spark_home, ivy_dir=s.ivy_dir, event_log_dir=str(s.event_log_dir), configurations=self.configurations),
                 scaling.scale_configurations(self.configurations, *self.scale, scaled),
             )
             (self.spark_conf_dir / "scaled.json").write_text(json.dumps({"memoryScale": self.scale[0], "vcoreScale": self.scale[1], "spark-defaults": scaled}))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Optional
 from xml.sax.saxutils import escape
 
 # Hadoop 3.3.4 is Spark 3.5.6's Hadoop; spark-hadoop-cloud 3.5.6 is not on Maven Central, 3.5.5 has the same classes
@@ -25,12 +26,59 @@ S3A_JAR_NAMES = [
 ]
 
 
+# EMR 6.5+ puts Apache Iceberg on a cluster's Spark classpath when its Configurations hold `iceberg-defaults` with
+# `iceberg.enabled: true`; emr-7.13.0 ships Iceberg 1.10.0-amzn-1. Here: Apache Iceberg 1.10.0's Spark 3.5 runtime and
+# its AWS bundle (the AWS SDK v2 that EMR's nodes carry: Glue, S3, STS, ...).
+ICEBERG_VERSION = "1.10.0"
+ICEBERG_PACKAGES = f"org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:{ICEBERG_VERSION},org.apache.iceberg:iceberg-aws-bundle:{ICEBERG_VERSION}"
+ICEBERG_JAR_NAMES = [
+    f"org.apache.iceberg_iceberg-spark-runtime-3.5_2.12-{ICEBERG_VERSION}.jar",
+    f"org.apache.iceberg_iceberg-aws-bundle-{ICEBERG_VERSION}.jar",
+]
+
+# What an EMR node's instance profile and Region give every AWS SDK on it, here pointing at the sandbox's endpoint:
+# the AWS SDK v2 in Iceberg's GlueCatalog and S3FileIO (and boto3 in a job) reads these, so any Glue catalog reaches
+# the sandbox's Glue and S3, whether the lab names it in a classification, in a step's --conf or in its code.
+REGION = "us-east-1"
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+def _props(configurations: list[dict], classification: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in configurations or []:
+        if c.get("Classification") == classification:
+            out.update({str(k): str(v) for k, v in (c.get("Properties") or {}).items()})
+    return out
+
+
+def iceberg_enabled(configurations: list[dict]) -> bool:
+    return _props(configurations, "iceberg-defaults").get("iceberg.enabled", "").strip().lower() == "true"
+
+
+def _jars(ivy_dir: str, names: list[str]) -> list[str]:
+    return [str(Path(ivy_dir) / "jars" / name) for name in names]
+
+
 def s3a_jars(ivy_dir: str) -> list[str]:
-    return [str(Path(ivy_dir) / "jars" / name) for name in S3A_JAR_NAMES]
+    return _jars(ivy_dir, S3A_JAR_NAMES)
 
 
-def missing_s3a_jars(ivy_dir: str) -> list[str]:
-    return [j for j in s3a_jars(ivy_dir) if not Path(j).exists()]
+def iceberg_jars(ivy_dir: str) -> list[str]:
+    return _jars(ivy_dir, ICEBERG_JAR_NAMES)
+
+
+def cluster_jars(ivy_dir: str, configurations: list[dict]) -> list[str]:
+    """Every jar a step's JVMs get on their classpath: S3A always, Iceberg when the cluster enables it."""
+    return s3a_jars(ivy_dir) + (iceberg_jars(ivy_dir) if iceberg_enabled(configurations) else [])
 
 
 def s3_properties(endpoint: str) -> dict[str, str]:
@@ -39,7 +87,7 @@ def s3_properties(endpoint: str) -> dict[str, str]:
         "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.AbstractFileSystem.s3.impl": "org.apache.hadoop.fs.s3a.S3A",
         "spark.hadoop.fs.s3a.endpoint": endpoint,
-        "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
+        "spark.hadoop.fs.s3a.endpoint.region": REGION,
         "spark.hadoop.fs.s3a.path.style.access": "true",
         "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
         "spark.hadoop.fs.s3a.access.key": "testing",
@@ -50,8 +98,11 @@ def s3_properties(endpoint: str) -> dict[str, str]:
     return props
 
 
-def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, event_log_dir: str) -> dict[str, str]:
+def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, event_log_dir: str, configurations: Optional[list[dict]] = None) -> dict[str, str]:
     """What EMR's own spark-defaults.conf gives every step (master yarn, event logs for the History Server)."""
+    jars = ":".join(cluster_jars(ivy_dir, configurations or []))
+    # The driver's environment in cluster mode (the ApplicationMaster) and the executors': the node's AWS identity.
+    env = {f"{prefix}.{k}": v for k, v in aws_env(endpoint).items() for prefix in ("spark.yarn.appMasterEnv", "spark.executorEnv")}
     return {
         "spark.master": "yarn",
         "spark.submit.deployMode": "client",
@@ -61,8 +112,8 @@ def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, 
         "spark.executorEnv.PYSPARK_PYTHON": python,
         "spark.pyspark.python": python,
         "spark.jars.ivy": ivy_dir,
-        "spark.driver.extraClassPath": ":".join(s3a_jars(ivy_dir)),
-        "spark.executor.extraClassPath": ":".join(s3a_jars(ivy_dir)),
+        "spark.driver.extraClassPath": jars,
+        "spark.executor.extraClassPath": jars,
         # A failing step fails once, not once per ApplicationMaster attempt (YARN's default is 2): half the wait.
         "spark.yarn.maxAppAttempts": "1",
         "spark.eventLog.enabled": "true",
@@ -71,15 +122,8 @@ def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, 
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
         **s3_properties(endpoint),
+        **env,
     }
-
-
-def _props(configurations: list[dict], classification: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for c in configurations or []:
-        if c.get("Classification") == classification:
-            out.update({str(k): str(v) for k, v in (c.get("Properties") or {}).items()})
-    return out
 
 
 def _site_xml(props: dict[str, str]) -> str:
@@ -120,19 +164,34 @@ class BootstrapFailure(Exception):
     pass
 
 
-def ensure_s3a_jars(spark_submit: str, ivy_dir: str, work: Path) -> None:
-    """Fetch the S3A jars into the Ivy cache once (Maven Central), as a bootstrap action would install them on EMR."""
-    if not missing_s3a_jars(ivy_dir):
+def _ensure_packages(what: str, name: str, packages: str, excludes: str, jars: list[str], spark_submit: str, ivy_dir: str, work: Path) -> None:
+    """Fetch packages into the Ivy cache once (Maven Central) through spark-submit's own Ivy; a clear failure if not."""
+    if all(Path(j).exists() for j in jars):
         return
     work.mkdir(parents=True, exist_ok=True)
-    noop = work / "resolve-s3a.py"
+    noop = work / f"resolve-{name}.py"
     noop.write_text("pass\n")
-    log = work / "resolve-s3a.log"
+    log = work / f"resolve-{name}.log"
+    cmd = [spark_submit, "--master", "local[1]", "--conf", f"spark.jars.ivy={ivy_dir}"]
+    if excludes:
+        cmd += ["--conf", f"spark.jars.excludes={excludes}"]
     with open(log, "wb") as out:
-        subprocess.run(
-            [spark_submit, "--master", "local[1]", "--conf", f"spark.jars.ivy={ivy_dir}", "--conf", f"spark.jars.excludes={S3A_EXCLUDES}", "--packages", S3A_PACKAGES, str(noop)],
-            cwd=work, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=600, check=False,
-        )
-    missing = missing_s3a_jars(ivy_dir)
+        try:
+            subprocess.run([*cmd, "--packages", packages, str(noop)], cwd=work, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=600, check=False)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out.write(f"{type(e).__name__}: {e}\n".encode())
+    missing = [j for j in jars if not Path(j).exists()]
     if missing:
-        raise BootstrapFailure(f"could not fetch the S3A jars from Maven Central ({', '.join(Path(m).name for m in missing)}; see {log})")
+        raise BootstrapFailure(f"could not fetch {what} from Maven Central ({', '.join(Path(m).name for m in missing)}; see {log})")
+
+
+def ensure_s3a_jars(spark_submit: str, ivy_dir: str, work: Path) -> None:
+    """Fetch the S3A jars into the Ivy cache once (Maven Central), as a bootstrap action would install them on EMR."""
+    _ensure_packages("the S3A jars", "s3a", S3A_PACKAGES, S3A_EXCLUDES, s3a_jars(ivy_dir), spark_submit, ivy_dir, work)
+
+
+def ensure_cluster_jars(spark_submit: str, ivy_dir: str, work: Path, configurations: list[dict]) -> None:
+    """BOOTSTRAPPING: the S3A jars, and Iceberg's when the cluster enables it (what EMR installs on its nodes)."""
+    ensure_s3a_jars(spark_submit, ivy_dir, work)
+    if iceberg_enabled(configurations):
+        _ensure_packages(f"the Iceberg {ICEBERG_VERSION} jars (iceberg-defaults iceberg.enabled is true)", "iceberg", ICEBERG_PACKAGES, "", iceberg_jars(ivy_dir), spark_submit, ivy_dir, work)

@@ -12,6 +12,7 @@ import {
   GetAutoTerminationPolicyCommand,
   RunJobFlowCommand,
   TerminateJobFlowsCommand,
+  type Configuration,
   type StepConfig,
 } from '@aws-sdk/client-emr';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -31,6 +32,7 @@ let dir: string;
 let emr: EMRClient;
 let s3: S3Client;
 let cloudwatch: CloudWatchClient;
+let endpoint: string;
 
 const until = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 45_000): Promise<T> => {
   const deadline = Date.now() + ms;
@@ -50,7 +52,7 @@ const ended = (clusterId: string, stepId: string) => until(`step ${stepId}`, asy
 });
 const submit = (args: string[], action: StepConfig['ActionOnFailure'] = 'CONTINUE', name = 'job'): StepConfig => ({ Name: name, ActionOnFailure: action, HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', '--deploy-mode', 'cluster', 's3://logs-bucket/job.py', ...args] } });
 
-async function newCluster(o: { concurrency?: number; idle?: number; keepAlive?: boolean } = {}): Promise<string> {
+async function newCluster(o: { concurrency?: number; idle?: number; keepAlive?: boolean; configurations?: Configuration[] } = {}): Promise<string> {
   const out = await emr.send(
     new RunJobFlowCommand({
       Name: 'sandbox-test',
@@ -61,7 +63,7 @@ async function newCluster(o: { concurrency?: number; idle?: number; keepAlive?: 
       ServiceRole: 'EMR_DefaultRole',
       StepConcurrencyLevel: o.concurrency ?? 1,
       AutoTerminationPolicy: { IdleTimeout: o.idle ?? 3600 },
-      Configurations: [{ Classification: 'spark-defaults', Properties: { 'spark.sql.shuffle.partitions': '7' } }],
+      Configurations: o.configurations ?? [{ Classification: 'spark-defaults', Properties: { 'spark.sql.shuffle.partitions': '7' } }],
     }),
   );
   return out.JobFlowId!;
@@ -86,6 +88,7 @@ beforeAll(async () => {
   );
   // moto imports slowly on a busy machine: a minute before the server answers is not a failure.
   const info = await until('server.json', async () => (existsSync(path.join(dir, 'server.json')) ? (JSON.parse(readFileSync(path.join(dir, 'server.json'), 'utf8')) as { endpoint: string }) : undefined), 90_000);
+  endpoint = info.endpoint;
   const common = { endpoint: info.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   emr = new EMRClient(common);
   s3 = new S3Client({ ...common, forcePathStyle: true });
@@ -127,10 +130,12 @@ describe('the sandbox EMR', () => {
     expect((await ended(id, after!)).Status!.State).toBe('CANCELLED');
     const log = await s3.send(new GetObjectCommand({ Bucket: 'logs-bucket', Key: `logs/${id}/steps/${bad}/stderr.gz` }));
     expect(gunzipSync(await log.Body!.transformToByteArray()).toString()).toContain('SparkException: boom');
-    const argv = JSON.parse(readFileSync(path.join(dir, 'clusters', id, 'steps', ok!, 'argv.json'), 'utf8')) as { argv: string[]; HADOOP_CONF_DIR: string; SPARK_CONF_DIR: string };
+    const argv = JSON.parse(readFileSync(path.join(dir, 'clusters', id, 'steps', ok!, 'argv.json'), 'utf8')) as { argv: string[]; HADOOP_CONF_DIR: string; SPARK_CONF_DIR: string; AWS_ENDPOINT_URL: string; AWS_REGION: string };
     expect(argv.argv).toEqual(['--deploy-mode', 'cluster', 's3://logs-bucket/job.py']);
     expect(argv.HADOOP_CONF_DIR).toBe(path.join(dir, 'clusters', id, 'yarn', 'hadoop-conf'));
     expect(argv.SPARK_CONF_DIR).toBe(path.join(dir, 'clusters', id, 'spark-conf'));
+    // the node's AWS environment, pointing at this endpoint: an AWS SDK in a client-mode driver reaches the sandbox
+    expect([argv.AWS_ENDPOINT_URL, argv.AWS_REGION]).toEqual([endpoint, 'us-east-1']);
     await terminate(id);
   });
 
@@ -179,6 +184,14 @@ describe('the sandbox EMR', () => {
     });
     expect(metrics.map((m) => m.MetricName)).toEqual(expect.arrayContaining(['IsIdle', 'AppsRunning', 'AppsPending', 'ContainerAllocated', 'ContainerPending', 'YARNMemoryAvailablePercentage', 'HDFSUtilization', 'CoreNodesRunning']));
     await terminate(id);
+  });
+
+  it('fails BOOTSTRAPPING, naming the jars, when a cluster enables Iceberg and its jars cannot be fetched', async () => {
+    const id = await newCluster({ configurations: [{ Classification: 'iceberg-defaults', Properties: { 'iceberg.enabled': 'true' } }] });
+    const s = await until('termination', async () => ((await state(id)).State!.startsWith('TERMINATED') ? state(id) : undefined));
+    expect(s.State).toBe('TERMINATED_WITH_ERRORS');
+    expect(s.StateChangeReason?.Code).toBe('BOOTSTRAP_FAILURE');
+    expect(s.StateChangeReason?.Message).toMatch(/could not fetch the Iceberg 1\.10\.0 jars .*iceberg-spark-runtime-3\.5_2\.12-1\.10\.0\.jar/);
   });
 
   it('ends an idle cluster after its IdleTimeout and stops its YARN', async () => {
