@@ -3,8 +3,10 @@ import { gunzipSync } from 'node:zlib';
 import { DescribeStepCommand, EMRClient } from '@aws-sdk/client-emr';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labIds } from '../../src/app/lab-catalog.js';
+import { labIds, loadLab } from '../../src/app/lab-catalog.js';
+import { checkFailed, type CheckResult } from '../../src/core/lab/checks.js';
 import type { RunRecord } from '../../src/core/run/run-record.js';
+import { scopedCheckProblems } from '../helpers/check-targets.js';
 import { runLabsAsync, tempHome } from '../helpers/cli.js';
 import { projectCopy } from '../helpers/project-copy.js';
 
@@ -59,10 +61,11 @@ describe('the EMR sandbox, through the built CLI', () => {
   it('day2-joins runs end to end on YARN: step COMPLETED per DescribeStep, logs at LogUri, result.json in S3, checks passed', async () => {
     const r = await labs(['start', 'day2-joins', '--target', 'sandbox', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const run = JSON.parse(r.stdout) as { state: string; steps: { state: string; out: string; emr: { clusterId: string; stepId: string; logUri: string } }[]; checks: { passed: boolean }[] };
+    const run = JSON.parse(r.stdout) as { state: string; steps: { state: string; out: string; emr: { clusterId: string; stepId: string; logUri: string } }[]; checks: CheckResult[] };
     expect(run.state).toBe('COMPLETED');
     expect(run.checks.length).toBeGreaterThan(0);
-    expect(run.checks.every((c) => c.passed)).toBe(true);
+    expect(run.checks.filter(checkFailed)).toEqual([]);
+    expect(scopedCheckProblems(loadLab('day2-joins').checks, run.checks, 'sandbox'), 'checks scoped to targets').toEqual([]);
     const { clusterId, stepId, logUri } = run.steps[0]!.emr;
     expect(clusterId).toBe(doc.clusterId);
     expect((await emr.send(new DescribeStepCommand({ ClusterId: clusterId, StepId: stepId }))).Step?.Status?.State).toBe('COMPLETED');
@@ -84,8 +87,10 @@ describe('the EMR sandbox, through the built CLI', () => {
     }
     const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
     expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
-    const failing = (run.checks ?? []).filter((c) => !c.passed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
+    const failing = (run.checks ?? []).filter(checkFailed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
     expect(failing, 'failing checks').toEqual([]);
+    // a check scoped to sandbox (or with no targets) is evaluated here; one scoped elsewhere is n/a, never passed
+    expect(scopedCheckProblems(loadLab(id).checks, run.checks ?? [], 'sandbox'), 'checks scoped to targets').toEqual([]);
     expect(run.target).toBe('sandbox');
     expect(r.code).toBe(0);
   }, 30 * 60_000);
