@@ -18,16 +18,26 @@ only count once the batch is recorded in <output>/_spark_metadata.
   step "restart"  the same query, same checkpoint, files 5-6 added: Spark re-runs batch 3 with the same input,
                   then the rest. The output (read through the sink's log) must hold every reading exactly once.
 
-Run: spark-submit --py-files labkit.py day3_streaming_fault_tolerance.py --out DIR --root DIR --phase crash|restart
+  step "availability" (its own root) the driver itself is lost: on YARN, the first ApplicationMaster attempt halts
+                  its JVM (Runtime.halt: no shutdown hook, no unregister, what YARN sees when the node under the AM
+                  goes) right after batch 2 is committed and file 4 has arrived. With spark.yarn.maxAppAttempts 2
+                  YARN starts attempt 2, which runs this same script: the query resumes from its checkpoint, the rest
+                  of the files arrive, and the sink must hold every reading exactly once. The attempts are read from
+                  the ResourceManager (/ws/v1/cluster/apps/{id}/appattempts). Without YARN (local[*]) nothing is
+                  killed: one attempt, the same counts.
+
+Run: spark-submit --py-files labkit.py day3_streaming_fault_tolerance.py --out DIR --root DIR --phase crash|restart|availability
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
-from typing import Any, Dict, List
+import urllib.request
+from typing import Any, Dict, List, Optional
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -40,6 +50,7 @@ SENSORS = 5
 FILES = 6
 PER_FILE = 200
 CRASH_BATCH = 3
+KILL_AFTER_FILE = 3  # availability: attempt 1's AM halts once batches 0-2 are committed and file 4 has arrived
 POISON_ID = 4 * 10_000 + 150  # a reading in file 4: the planted failure (crash phase only)
 SCHEMA = T.StructType([T.StructField("reading_id", T.LongType()), T.StructField("sensor", T.StringType()), T.StructField("value", T.LongType())])
 
@@ -162,6 +173,8 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
     conf = spark._jsc.hadoopConfiguration()
     jvm.org.apache.hadoop.fs.Path(source).getFileSystem(conf).mkdirs(jvm.org.apache.hadoop.fs.Path(source))
     files = range(1, CRASH_BATCH + 2) if phase == "crash" else range(1, FILES + 1)
+    attempt = app_attempt(spark)
+    kill_after = KILL_AFTER_FILE if phase == "availability" and attempt == 1 else None
     events = spark.readStream.schema(SCHEMA).option("maxFilesPerTrigger", 1).json(source)
     query = clean(events, phase == "crash").writeStream.format("parquet").option("path", output).option("checkpointLocation", ckpt).start()
     failure = None
@@ -171,6 +184,11 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
             target = f"{source}/readings-{i:02d}.json"
             if not jvm.org.apache.hadoop.fs.Path(target).getFileSystem(conf).exists(jvm.org.apache.hadoop.fs.Path(target)):
                 labkit.write_text(spark, target, "\n".join(json.dumps(r) for r in file_readings(i)) + "\n")
+            if kill_after is not None and i == kill_after + 1:
+                # Batch kill_after - 1 is committed and this file is being read: the AM goes, mid-batch.
+                time.sleep(1.0)
+                print(f"availability: attempt {attempt} halts its ApplicationMaster after {kill_after} files", flush=True)
+                spark._jvm.java.lang.Runtime.getRuntime().halt(137)
             query.processAllAvailable()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"streaming did not finish within {timeout_s}s")
@@ -182,7 +200,7 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
         query.stop()
 
     logs = checkpoint_logs(spark, ckpt)
-    out: Dict[str, Any] = {"checkpoint": logs, "uncommitted_batches": sorted(set(logs["offsets"]) - set(logs["commits"]))}
+    out: Dict[str, Any] = {"attempt": attempt, "checkpoint": logs, "uncommitted_batches": sorted(set(logs["offsets"]) - set(logs["commits"]))}
     if phase == "crash":
         out["crashed"] = failure is not None
         out["failure"] = failure
@@ -212,19 +230,57 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
     return out
 
 
+def app_attempt(spark: SparkSession) -> Optional[int]:
+    """The YARN ApplicationMaster attempt this driver runs in (SparkContext.applicationAttemptId, set in cluster
+    mode on YARN); None elsewhere."""
+    attempt = spark.sparkContext._jsc.sc().applicationAttemptId()
+    return int(attempt.get()) if attempt.isDefined() else None
+
+
+def yarn_attempts(spark: SparkSession) -> Optional[Dict[str, Any]]:
+    """The application's attempts as the ResourceManager lists them (its REST API, from yarn-site's webapp address,
+    which Spark ships to the driver); None where there is no ResourceManager (local[*])."""
+    sc = spark.sparkContext
+    if not sc.master.startswith("yarn"):
+        return None
+    conf = sc._jsc.hadoopConfiguration()
+    address = conf.get("yarn.resourcemanager.webapp.address")
+    if not address:
+        return None
+    url = f"http://{address}/ws/v1/cluster/apps/{sc.applicationId}/appattempts"
+    req = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        doc = json.loads(resp.read().decode("utf-8"))
+    attempts = (doc.get("appAttempts") or {}).get("appAttempt") or []
+    return {
+        "count": len(attempts),
+        "ids": [a.get("id") for a in attempts],
+        "containers": [a.get("containerId") for a in attempts],
+        "source": url,
+    }
+
+
 def transform(spark: SparkSession, root: str, phase: str, timeout_s: int) -> Dict[str, Any]:
     root = root.rstrip("/")
     result: Dict[str, Any] = {"phase": phase, "params": {"files": FILES, "per_file": PER_FILE, "crash_batch": CRASH_BATCH}}
     if phase == "crash":
         result["dstream"] = dstream_run(spark, root, timeout_s)
     result["structured"] = structured_run(spark, root, phase, timeout_s)
+    if phase == "availability":
+        attempts = yarn_attempts(spark)
+        result["availability"] = {
+            "attempt": app_attempt(spark),
+            "max_app_attempts": spark.sparkContext.getConf().get("spark.yarn.maxAppAttempts", None),
+            "yarn_attempts": attempts,
+            "attempts": attempts["count"] if attempts else None,
+        }
     return result
 
 
 def main(argv=None) -> None:
     def extra(p):
         p.add_argument("--root", required=True, help="input, checkpoints and output (shared by both steps)")
-        p.add_argument("--phase", choices=["crash", "restart"], required=True)
+        p.add_argument("--phase", choices=["crash", "restart", "availability"], required=True)
         p.add_argument("--timeout", type=int, default=240)
 
     labkit.run_step(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir, projectRoot } from '../../src/app/paths.js';
 import { requirementsFile } from '../../src/engines/local/local-engine.js';
 import { isReady, venvFor } from '../../src/engines/local/python-env.js';
-import { clusterStatus, decommissionNode, descendantPids, ensureYarnClasspath, startYarnCluster, stopNode, type EmrConfiguration, type YarnCluster } from '../../src/engines/sandbox/yarn-cluster.js';
+import { clusterStatus, decommissionNode, descendantPids, ensureYarnClasspath, replaceNode, startYarnCluster, stopNode, type EmrConfiguration, type YarnCluster } from '../../src/engines/sandbox/yarn-cluster.js';
 
 /**
  * The sandbox's YARN and HDFS for real: build sandbox/yarn, start MiniYARNCluster + MiniDFSCluster, run a PySpark job
@@ -184,6 +184,17 @@ describe.runIf(isReady(venv))('sandbox YARN and HDFS (MiniYARNCluster + MiniDFSC
     expect(status.liveNodeManagers).toBe(1);
     expect((await stopNode(cluster.ready, 1)).status).toBe(409);
     expect((await stopNode(cluster.ready, 7)).status).toBe(404);
+  });
+
+  it('replaces a stopped NodeManager: a new node registers RUNNING at the same index', async () => {
+    const old = cluster.ready.nodeManagers[1]!;
+    expect((await replaceNode(cluster.ready, 0)).status).toBe(409); // node 0 runs: nothing to replace
+    const res = await replaceNode(cluster.ready, 1);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ index: 1, replaced: old.nodeId, rmState: 'RUNNING' });
+    expect(res.body.nodeId).not.toBe(old.nodeId);
+    expect((await nodes(cluster, 'RUNNING')).map((n) => n.id).sort()).toEqual([cluster.ready.nodeManagers[0]!.nodeId, res.body.nodeId].sort());
+    expect((await clusterStatus(cluster.ready)).liveNodeManagers).toBe(2);
   });
 
   it('decommissions a NodeManager gracefully: DECOMMISSIONING, then DECOMMISSIONED once it runs nothing', async () => {

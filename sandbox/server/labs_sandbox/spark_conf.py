@@ -94,6 +94,10 @@ def s3_properties(endpoint: str) -> dict[str, str]:
         "spark.hadoop.fs.s3a.secret.key": "testing",
         "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
         "spark.hadoop.fs.s3a.change.detection.mode": "none",
+        # S3A's AbstractFileSystem (FileContext) accepts only s3a:// URIs, so a streaming checkpoint or file sink
+        # on s3:// failed ("Uri scheme s3://... does not match the scheme s3a"); the FileSystem API takes s3://.
+        "spark.sql.streaming.checkpointFileManagerClass":
+            "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager",
     }
     return props
 

@@ -345,6 +345,11 @@ export async function stopNode(ready: ReadyJson, index: number): Promise<{ statu
   return control(ready, 'POST', `/nodes/${index}/stop`);
 }
 
+/** A stopped node replaced by a new NodeManager (a new nodeId, the same index), as EMR replenishes lost capacity. */
+export async function replaceNode(ready: ReadyJson, index: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  return control(ready, 'POST', `/nodes/${index}/replace`);
+}
+
 /** Graceful decommission: no new containers there; running ones finish (or the timeout passes), then DECOMMISSIONED. */
 export async function decommissionNode(ready: ReadyJson, index: number): Promise<{ status: number; body: Record<string, unknown> }> {
   return control(ready, 'POST', `/nodes/${index}/decommission`);

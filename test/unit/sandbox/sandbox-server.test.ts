@@ -52,6 +52,8 @@ const ended = (clusterId: string, stepId: string) => until(`step ${stepId}`, asy
 });
 const submit = (args: string[], action: StepConfig['ActionOnFailure'] = 'CONTINUE', name = 'job'): StepConfig => ({ Name: name, ActionOnFailure: action, HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', '--deploy-mode', 'cluster', 's3://logs-bucket/job.py', ...args] } });
 
+const defaultConfigurations: Configuration[] = [{ Classification: 'spark-defaults', Properties: { 'spark.sql.shuffle.partitions': '7' } }];
+
 async function newCluster(o: { concurrency?: number; idle?: number; keepAlive?: boolean; configurations?: Configuration[] } = {}): Promise<string> {
   const out = await emr.send(
     new RunJobFlowCommand({
@@ -63,7 +65,7 @@ async function newCluster(o: { concurrency?: number; idle?: number; keepAlive?: 
       ServiceRole: 'EMR_DefaultRole',
       StepConcurrencyLevel: o.concurrency ?? 1,
       AutoTerminationPolicy: { IdleTimeout: o.idle ?? 3600 },
-      Configurations: o.configurations ?? [{ Classification: 'spark-defaults', Properties: { 'spark.sql.shuffle.partitions': '7' } }],
+      Configurations: o.configurations ?? defaultConfigurations,
     }),
   );
   return out.JobFlowId!;
@@ -106,7 +108,7 @@ afterAll(async () => {
 
 describe('the sandbox EMR', () => {
   it('takes a cluster STARTING -> BOOTSTRAPPING -> WAITING once its YARN is ready, keeps its auto-termination policy, and ends it with TerminateJobFlows', async () => {
-    const id = await newCluster({ idle: 120 });
+    const id = await newCluster({ idle: 120, configurations: [...defaultConfigurations, { Classification: 'yarn-site', Properties: { 'fake.ready-delay-seconds': '5' } }] });
     expect(['STARTING', 'BOOTSTRAPPING']).toContain((await state(id)).State);
     await until('WAITING', async () => ((await state(id)).State === 'WAITING' ? true : undefined));
     expect(existsSync(path.join(dir, 'clusters', id, 'yarn', 'configurations.json'))).toBe(true);

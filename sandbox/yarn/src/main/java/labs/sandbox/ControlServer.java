@@ -24,10 +24,11 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmnode.RMNodeEventType;
 /**
  * The sandbox's own controls on loopback HTTP: GET /status, POST /nodes/{index}/stop (a node lost, as a Spot
  * reclaim does), POST /nodes/{index}/decommission (graceful: YARN stops placing containers there and lets running
- * ones finish), POST /shutdown. Answers are JSON.
+ * ones finish), POST /nodes/{index}/replace (a stopped node replaced by a new one, as EMR replenishes capacity),
+ * POST /shutdown. Answers are JSON.
  */
 final class ControlServer {
-  private static final Pattern NODE = Pattern.compile("^/nodes/(\\d+)/(stop|decommission)$");
+  private static final Pattern NODE = Pattern.compile("^/nodes/(\\d+)/(stop|decommission|replace)$");
   private final MiniCluster cluster;
   private HttpServer server;
 
@@ -86,6 +87,22 @@ final class ControlServer {
     }
     NodeManager nm = cluster.yarn().getNodeManager(index);
     NodeId id = nm.getNMContext().getNodeId();
+    if (action.equals("replace")) {
+      if (nm.getServiceState() == Service.STATE.STARTED) {
+        reply(ex, 409, Map.of("error", "node " + index + " is running: stop it first", "nodeId", id.toString()));
+        return;
+      }
+      NodeManager fresh;
+      try {
+        fresh = cluster.replaceNode(index);
+      } catch (ReflectiveOperationException e) {
+        reply(ex, 500, Map.of("error", "could not replace node " + index + ": " + e));
+        return;
+      }
+      NodeId newId = fresh.getNMContext().getNodeId();
+      reply(ex, 200, Map.of("index", index, "replaced", id.toString(), "nodeId", newId.toString(), "rmState", awaitState(newId, "RUNNING")));
+      return;
+    }
     if (nm.getServiceState() != Service.STATE.STARTED) {
       reply(ex, 409, Map.of("error", "node " + index + " is already stopped", "nodeId", id.toString()));
       return;

@@ -189,6 +189,10 @@ public final class MiniCluster {
     confDir.mkdirs();
     Map<String, String> core = new LinkedHashMap<>(config.site.get("core-site"));
     core.put("fs.defaultFS", hdfsUri);
+    // Sandbox-only (no such property on EMR): where a job in a container finds the control endpoint, to take a
+    // node away itself (day1-instance-fleets). Spark ships HADOOP_CONF_DIR to the driver, so it reads it from
+    // sc._jsc.hadoopConfiguration(); a job that finds no value is not on the sandbox.
+    core.put("labs.sandbox.control.url", "http://" + Loopback.HOST + ":" + control.port());
     ClusterFiles.writeSite(new File(confDir, "core-site.xml"), core);
     Map<String, String> yarnSite = new LinkedHashMap<>(config.site.get("yarn-site"));
     for (String key : new String[] {
@@ -236,6 +240,29 @@ public final class MiniCluster {
 
   int nodeCount() {
     return options.nodes;
+  }
+
+  /**
+   * A stopped node replaced, as EMR replenishes a fleet's (or group's) capacity after a Spot reclaim: a new
+   * NodeManager with the old one's configuration (its directories) and new ports registers with the ResourceManager
+   * as a new node, and takes the old one's index. Hadoop services cannot be started again once stopped.
+   */
+  synchronized NodeManager replaceNode(int index) throws ReflectiveOperationException {
+    NodeManager old = yarn.getNodeManager(index);
+    Configuration c = new YarnConfiguration(old.getConfig());
+    for (String key : new String[] {
+        YarnConfiguration.NM_ADDRESS, YarnConfiguration.NM_LOCALIZER_ADDRESS, YarnConfiguration.NM_WEBAPP_ADDRESS,
+        YarnConfiguration.NM_COLLECTOR_SERVICE_ADDRESS}) {
+      c.set(key, Loopback.HOST + ":0");
+    }
+    NodeManager nm = new NodeManager();
+    nm.init(c);
+    nm.start();
+    java.lang.reflect.Field f = MiniYARNCluster.class.getDeclaredField("nodeManagers");
+    f.setAccessible(true);
+    ((NodeManager[]) f.get(yarn))[index] = nm;
+    WebAppIsolation.applyToNode(nm);
+    return nm;
   }
 
   void requestStop(String reason) {

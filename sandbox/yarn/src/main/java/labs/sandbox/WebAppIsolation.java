@@ -23,11 +23,13 @@ final class WebAppIsolation {
 
   static void apply(MiniYARNCluster yarn, int nodes) throws ReflectiveOperationException {
     isolate((WebApp) field(yarn.getResourceManager(), "webApp"));
-    for (int i = 0; i < nodes; i++) {
-      NodeManager nm = yarn.getNodeManager(i);
-      for (Service s : nm.getServices()) {
-        if (s instanceof WebServer) isolate((WebApp) field(s, "webApp"));
-      }
+    for (int i = 0; i < nodes; i++) applyToNode(yarn.getNodeManager(i));
+  }
+
+  /** A NodeManager started later (a replaced node): its web app gets its own routes too. */
+  static void applyToNode(NodeManager nm) throws ReflectiveOperationException {
+    for (Service s : nm.getServices()) {
+      if (s instanceof WebServer) isolate((WebApp) field(s, "webApp"));
     }
   }
 
