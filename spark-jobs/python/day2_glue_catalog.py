@@ -15,7 +15,14 @@ tables behind to inspect), with
 then runs queries through the catalog (a join + aggregate, a partition-pruned query, SHOW PARTITIONS,
 DESCRIBE) and checks them against the same numbers computed from the DataFrames directly.
 
-Run: spark-submit --py-files labkit.py day2_glue_catalog.py --out DIR --student ID --location DIR
+Where the cluster defines an Iceberg catalog named `glue_catalog` (the sandbox and EMR: lab.yaml's
+cluster.configurations, iceberg-defaults + spark-defaults, Iceberg's GlueCatalog), it also writes and evolves an
+Iceberg table through that catalog, in the student's Glue database (the one the engine creates, labs_<student>):
+CREATE TABLE, INSERT, ALTER TABLE ADD COLUMN, INSERT - four commits, each a Glue CreateTable/UpdateTable. The
+next step (day2_glue_reader.py, a second application) reads it back and asks the Glue API what is there.
+Locally there is no such catalog and this part is skipped (result.json: iceberg.configured false).
+
+Run: spark-submit --py-files labkit.py day2_glue_catalog.py --out DIR --student ID --location DIR [--warehouse URI]
 """
 
 from __future__ import annotations
@@ -30,12 +37,27 @@ import labkit
 
 REGIONS = ["emea", "americas", "apac", "latam"]
 
+# The Iceberg catalog lab.yaml's cluster.configurations define (spark-defaults), and the table written through it.
+ICEBERG_CATALOG = "glue_catalog"
+ICEBERG_TABLE = "day2_orders"
+
 
 def database_name(student: str) -> str:
     """Glue (and Hive) database names: lower case letters, digits and underscores. Student ids may have
     dots and dashes, and may start with a digit."""
     cleaned = re.sub(r"[^a-z0-9_]+", "_", student.lower()).strip("_") or "student"
     return f"labs_{cleaned}_day2"[:255]
+
+
+def student_glue_database(student: str) -> str:
+    """The student's own Glue database, made by the engine before the steps run (src/core/student-id.ts
+    glueDatabaseName: the same mapping)."""
+    return ("labs_" + re.sub(r"[^a-z0-9_]", "_", student.lower()))[:255]
+
+
+def iceberg_configured(spark: SparkSession, catalog: str = ICEBERG_CATALOG) -> bool:
+    """True when the cluster defines the catalog (spark.sql.catalog.<name>): the sandbox and EMR, not local."""
+    return spark.conf.get(f"spark.sql.catalog.{catalog}", None) is not None
 
 
 # ------------------------------------------------------------------------------------------- transforms
@@ -118,10 +140,41 @@ def scan_partitions(df: DataFrame) -> Dict[str, Any]:
     return {}
 
 
+def write_iceberg(spark: SparkSession, db: str, rows: int) -> Dict[str, Any]:
+    """Create, fill and evolve an Iceberg table through the Glue catalog. Every statement below is one Iceberg
+    commit: a new metadata file in S3 and a Glue CreateTable (the first) or UpdateTable (the others) pointing
+    the table's metadata_location at it. The values returned are what Spark did; the checks read Glue's side
+    from the next step."""
+    name = f"{ICEBERG_CATALOG}.{db}.{ICEBERG_TABLE}"
+    regions = ", ".join(f"'{r}'" for r in REGIONS)
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {ICEBERG_CATALOG}.{db}")
+    # A clean table each run: PURGE deletes its files too (Iceberg's DROP TABLE alone keeps them).
+    spark.sql(f"DROP TABLE IF EXISTS {name} PURGE")
+    statements = [
+        f"CREATE TABLE {name} (order_id BIGINT, region STRING, amount_cents BIGINT) USING iceberg",
+        f"""INSERT INTO {name} SELECT id, element_at(array({regions}), CAST(id % 4 + 1 AS INT)), (id * 7919) % 10000
+            FROM range(0, {rows})""",
+        # schema evolution: a metadata-only commit, no data file is rewritten; older rows read NULL
+        f"ALTER TABLE {name} ADD COLUMN discount_cents BIGINT",
+        f"""INSERT INTO {name} SELECT id, element_at(array({regions}), CAST(id % 4 + 1 AS INT)), (id * 7919) % 10000,
+            id % 100 FROM range({rows}, {2 * rows})""",
+    ]
+    for sql in statements:
+        spark.sql(sql)
+    return {
+        "configured": True,
+        "table": name,
+        "database": db,
+        "commits": len(statements),
+        "rows_written": 2 * rows,
+        "statements": [" ".join(sql.split()) for sql in statements],
+    }
+
+
 # ---------------------------------------------------------------------------------------------- transform
 
 
-def transform(spark: SparkSession, student: str, location: str, rows: int) -> Dict[str, Any]:
+def transform(spark: SparkSession, student: str, location: str, rows: int, iceberg_rows: int = 1000) -> Dict[str, Any]:
     db = database_name(student)
     sales, customers = build_sales(spark, rows), build_customers(spark)
     paths = create_objects(spark, db, location, sales, customers)
@@ -164,6 +217,8 @@ def transform(spark: SparkSession, student: str, location: str, rows: int) -> Di
         "expected": expected,
         "answers_match": got == expected,
         "emea_scan": plans["emea_sales"],
+        "iceberg": write_iceberg(spark, student_glue_database(student), iceberg_rows)
+        if iceberg_configured(spark) else {"configured": False},
     }
 
 
@@ -172,11 +227,17 @@ def main(argv=None) -> None:
         p.add_argument("--student", required=True, help="student id: the database is named after it")
         p.add_argument("--location", required=True, help="where the database's files go (S3 on EMR)")
         p.add_argument("--rows", type=int, default=100_000, help="generated sales rows")
+        p.add_argument("--iceberg-rows", type=int, default=1000, help="rows per INSERT into the Iceberg table")
+        p.add_argument("--warehouse", help="the Iceberg catalog's warehouse (for databases without a location)")
 
     args = labkit.lab_args("day2-glue-catalog: Spark SQL over a metastore", extra=extra, argv=argv)
     # Hive support = use the cluster's Hive metastore client: Glue on EMR, embedded Derby locally.
-    spark = SparkSession.builder.enableHiveSupport().getOrCreate()
-    result = transform(spark, args.student, args.location, args.rows)
+    builder = SparkSession.builder.enableHiveSupport()
+    if args.warehouse:
+        # the cluster's classification defines the catalog for every student; where its files go is this run's
+        builder = builder.config(f"spark.sql.catalog.{ICEBERG_CATALOG}.warehouse", args.warehouse)
+    spark = builder.getOrCreate()
+    result = transform(spark, args.student, args.location, args.rows, args.iceberg_rows)
     labkit.write_result(spark, args.out, result)
     spark.stop()
 

@@ -18,7 +18,8 @@ import { projectCopy } from '../helpers/project-copy.js';
  * suite); LABS_SANDBOX_LABS=all (or a comma list) runs others, e.g. before a release.
  */
 // day1-instance-fleets: its node loss and replacement leave the cluster with its 2 nodes, so labs after it still fit.
-const CI_LABS: string[] = ['day1-instance-fleets', 'day1-yarn-resources', 'day1-scheduling'];
+// day2-glue-catalog: its Glue checks (Iceberg's GlueCatalog, moto's Glue) only apply on sandbox and emr.
+const CI_LABS: string[] = ['day1-instance-fleets', 'day2-glue-catalog', 'day1-yarn-resources', 'day1-scheduling'];
 const asked = process.env.LABS_SANDBOX_LABS;
 const sandboxLabs = (asked === 'all' ? labIds() : asked ? asked.split(',').filter(Boolean) : CI_LABS).filter((id) => id !== 'day2-joins');
 const home = tempHome('labs-sandbox-suite-');

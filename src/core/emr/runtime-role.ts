@@ -67,7 +67,7 @@ export function runtimeRolePolicy(o: { bucket: string; student: string; partitio
       {
         Sid: 'OwnGlueDatabase',
         Effect: 'Allow',
-        Action: ['glue:CreateTable', 'glue:DeleteTable', 'glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable'],
+        Action: ['glue:CreateTable', 'glue:DeleteTable', 'glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTableVersions', 'glue:GetTables', 'glue:UpdateTable'],
         Resource: [`arn:${p}:glue:*:*:catalog`, `arn:${p}:glue:*:*:database/${db}`, `arn:${p}:glue:*:*:table/${db}/*`],
       },
     ],
