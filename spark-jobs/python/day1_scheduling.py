@@ -16,13 +16,21 @@ reflect()), so their length does not depend on how busy the CPU is: the order of
 scheduler's decisions, not the machine's load. The lab runs this job twice, as two steps with different
 spark.scheduler.mode: a scheduler mode is fixed when the SparkContext starts.
 
+On YARN (sandbox, EMR) the two steps run at the same time (StepConcurrencyLevel 2), each application in its own
+CapacityScheduler queue (spark.yarn.queue). The job then also measures, from the ResourceManager's REST API (its
+address from the driver's Hadoop conf): the queues the scheduler really has (capacity, maximum capacity,
+user-limit-factor), the queue its application runs in, the other step's application (found by name) and whether
+both held containers at the same time, and how far its queue grew past its guaranteed capacity while it ran.
+
 Run: spark-submit --conf spark.scheduler.mode=FAIR --py-files labkit.py day1_scheduling.py --out DIR
      --allocation-file labs/day1-scheduling/data/pools/fairscheduler.xml
 """
 
 from __future__ import annotations
 
+import math
 import statistics
+import threading
 import time
 from typing import Any, Dict, List, Optional
 
@@ -145,12 +153,157 @@ def live_pools(spark: SparkSession) -> List[Dict[str, Any]]:
     )
 
 
+# ------------------------------------------------------------------------------- YARN queues, from the RM
+
+
+def leaf_queues(scheduler_info: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Every leaf queue of the CapacityScheduler's tree (/ws/v1/cluster/scheduler), as YARN reports it."""
+    out = []
+
+    def walk(q: Dict[str, Any]) -> None:
+        children = labkit.yarn_items(q, "queues", "queue")
+        if not children and q.get("queueName") != "root":
+            row = {k: q.get(k) for k in ("queueName", "capacity", "maximumCapacity", "absoluteCapacity",
+                                         "absoluteUsedCapacity", "usedCapacity", "userLimitFactor", "numApplications")}
+            # the queue's guaranteed memory, and the most one user may hold right now as the scheduler computes it
+            # (CapacityScheduler: at most capacity x user-limit-factor, at most maximum-capacity)
+            row["guaranteedMB"] = (q.get("minEffectiveCapacity") or {}).get("memory")
+            row["usedMB"] = (q.get("resourcesUsed") or {}).get("memory")
+            limits = [(u.get("userResourceLimit") or {}).get("memory") for u in labkit.yarn_items(q, "users", "user")]
+            row["userResourceLimitMB"] = max((x for x in limits if x is not None), default=None)
+            out.append(row)
+        for c in children:
+            walk(c)
+
+    walk(scheduler_info)
+    return out
+
+
+class QueueWatch:
+    """Samples the ResourceManager every second while the job runs: the running applications (queue, containers,
+    memory) and the leaf queues' used capacity."""
+
+    def __init__(self, base: str, app_id: str, name_prefix: str):
+        self.base, self.app_id, self.prefix = base, app_id, name_prefix
+        self.samples: List[Dict[str, Any]] = []
+        self.errors: List[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> Dict[str, Any]:
+        apps = labkit.yarn_items(labkit.yarn_rest(self.base, "/ws/v1/cluster/apps?states=RUNNING"), "apps", "app")
+        mine = [{"id": a["id"], "name": a.get("name"), "queue": a.get("queue"), "allocatedMB": a.get("allocatedMB", 0),
+                 "runningContainers": a.get("runningContainers", 0)}
+                for a in apps if str(a.get("name", "")).startswith(self.prefix)]
+        sched = labkit.yarn_rest(self.base, "/ws/v1/cluster/scheduler").get("scheduler", {}).get("schedulerInfo", {})
+        return {"t": round(time.time(), 1), "apps": mine, "queues": leaf_queues(sched)}
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.samples.append(self.sample())
+            except Exception as e:  # noqa: BLE001 - a missed sample is recorded, not fatal
+                self.errors.append(str(e)[:200])
+            self._stop.wait(1.0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+
+def wait_for_other(base: str, app_id: str, prefix: str, timeout_s: float) -> Optional[Dict[str, Any]]:
+    """The other step's application, once YARN runs it (the two steps are submitted together)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        for a in labkit.yarn_items(labkit.yarn_rest(base, "/ws/v1/cluster/apps"), "apps", "app"):
+            if a["id"] != app_id and str(a.get("name", "")).startswith(prefix) and a.get("state") in ("RUNNING", "FINISHED"):
+                return a
+        time.sleep(1.0)
+    return None
+
+
+def wait_for_executor(spark: SparkSession, timeout_s: float) -> bool:
+    """True once an executor registered; False if YARN gave none (a queue too small to hold one: starvation)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if len(spark.sparkContext._jsc.sc().statusTracker().getExecutorInfos()) > 1:
+            return True
+        time.sleep(1.0)
+    return False
+
+
+def summarize_queues(app_id: str, queue: str, app: Dict[str, Any], watch: QueueWatch,
+                     other: Optional[Dict[str, Any]], min_allocation_mb: int) -> Dict[str, Any]:
+    samples = watch.samples
+    last = samples[-1]["queues"] if samples else []
+    own = next((q for q in last if q["queueName"] == queue), None)
+    # how far this application's queue grew beyond its guaranteed share (absolute capacity, % of the cluster)
+    ratios = [q["absoluteUsedCapacity"] / q["absoluteCapacity"] for s in samples for q in s["queues"]
+              if q["queueName"] == queue and q.get("absoluteCapacity")]
+    # the user limit the scheduler computed for this queue, against its guaranteed memory rounded up to whole
+    # containers of the minimum allocation (what user-limit-factor 1 allows)
+    limits = [(q["userResourceLimitMB"], q["guaranteedMB"]) for s in samples for q in s["queues"]
+              if q["queueName"] == queue and q.get("userResourceLimitMB") and q.get("guaranteedMB")]
+    peak_limit = max(limits, default=None)
+    both = [s for s in samples if len({a["queue"] for a in s["apps"] if a["allocatedMB"] > 0}) >= 2]
+    final_other = None
+    if other is not None:
+        try:
+            final_other = labkit.yarn_rest(watch.base, f"/ws/v1/cluster/apps/{other['id']}").get("app", {})
+        except Exception:  # noqa: BLE001
+            final_other = other
+    return {
+        "applies": True,
+        "application_id": app_id,
+        "requested_queue": queue,
+        "queue": app.get("queue"),
+        "in_requested_queue": app.get("queue") == queue,
+        "queue_names": sorted(q["queueName"] for q in last),
+        "queues": last,
+        "own_queue": own,
+        "peak_used_over_capacity": round(max(ratios), 3) if ratios else None,
+        "grew_past_capacity": bool(ratios) and max(ratios) > 1.0,
+        "minimum_allocation_mb": min_allocation_mb,
+        "peak_user_limit_mb": peak_limit[0] if peak_limit else None,
+        "guaranteed_mb": peak_limit[1] if peak_limit else None,
+        "user_limit_over_capacity": round(peak_limit[0] / (math.ceil(peak_limit[1] / min_allocation_mb) * min_allocation_mb), 3)
+        if peak_limit else None,
+        "other_app": None if final_other is None else {k: final_other.get(k) for k in
+                                                         ("id", "name", "queue", "state", "startedTime", "finishedTime")},
+        "started_ms": app.get("startedTime"),
+        # the two steps' applications held containers, each in its own queue, in the same sample
+        "samples_with_both_queues_allocated": len(both),
+        "both_queues_at_once": bool(both),
+        "sample_count": len(samples),
+        "sample_errors": watch.errors[:5],
+    }
+
+
 # ---------------------------------------------------------------------------------------------- transform
 
 
-def transform(spark: SparkSession, trials: int, waves: int, long_ms: int, short_ms: int) -> Dict[str, Any]:
+def transform(spark: SparkSession, trials: int, waves: int, long_ms: int, short_ms: int,
+              other_wait_s: float = 90.0) -> Dict[str, Any]:
     sc = spark.sparkContext
     mode = sc.getConf().get("spark.scheduler.mode", "FIFO").upper()
+    yarn: Dict[str, Any] = {"applies": False}
+    watch = other = None
+    if sc.master.startswith("yarn"):
+        base = labkit.yarn_rm_url(spark)
+        min_alloc = spark._jvm.org.apache.hadoop.yarn.conf.YarnConfiguration(sc._jsc.hadoopConfiguration()).getInt(
+            "yarn.scheduler.minimum-allocation-mb", 1024)
+        prefix = sc.appName.split(":")[0] + ":"          # the labs tool names each step's app <lab>:<step>
+        queue = sc.getConf().get("spark.yarn.queue", "default")
+        watch = QueueWatch(base, sc.applicationId, prefix)
+        watch.start()
+        if not wait_for_executor(spark, 120):
+            watch.stop()
+            app = labkit.yarn_rest(base, f"/ws/v1/cluster/apps/{sc.applicationId}").get("app", {})
+            return {"mode": mode, "starved": True, "yarn": summarize_queues(sc.applicationId, queue, app, watch, None, min_alloc)}
+        other = wait_for_other(base, sc.applicationId, prefix, other_wait_s)
     slots = max(2, sc.defaultParallelism)
     pools = live_pools(spark)
 
@@ -164,8 +317,15 @@ def transform(spark: SparkSession, trials: int, waves: int, long_ms: int, short_
 
     runs = [trial(spark, i, slots, waves, long_ms, short_ms) for i in range(trials)]
     first = sum(1 for r in runs if r["short_finished_first"])
+    if watch is not None:
+        watch.stop()
+        app = labkit.yarn_rest(watch.base, f"/ws/v1/cluster/apps/{sc.applicationId}").get("app", {})
+        yarn = summarize_queues(sc.applicationId, sc.getConf().get("spark.yarn.queue", "default"), app, watch, other,
+                                min_alloc)
     return {
         "mode": mode,
+        "starved": False,
+        "yarn": yarn,
         "slots": slots,
         "allocation_file": sc.getConf().get("spark.scheduler.allocation.file", None),
         "pools": [p["name"] for p in pools],

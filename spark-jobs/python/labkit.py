@@ -18,6 +18,8 @@ here): a job imports it, builds its own session, and uses these helpers to
 - list and read a path through Hadoop's FileSystem (local, s3a://, s3://)     -> list_files, list_dir,
                                                                                 hadoop_fs
 - change SQL settings for one block of code                                  -> sql_conf
+- read YARN's ResourceManager REST API (on YARN: sandbox, EMR)                 -> yarn_rm_url, yarn_rest,
+                                                                                yarn_items
 
 Everything that reaches into the JVM goes through py4j (spark._jvm / spark._jsc / df._jdf). Those handles
 are not public PySpark API, but they are the stable way to see what Spark really did, and the Spark version
@@ -526,3 +528,34 @@ def fs_statistics(spark, uri: str) -> Dict[str, int]:
 def fs_statistics_delta(before: Dict[str, int], after: Dict[str, int]) -> Dict[str, int]:
     """Counters that changed between two fs_statistics snapshots (name -> increase), sorted by name."""
     return {k: after[k] - before.get(k, 0) for k in sorted(after) if after[k] != before.get(k, 0)}
+
+
+# ------------------------------------------------------------------------------ YARN's ResourceManager
+
+
+def yarn_rm_url(spark) -> Optional[str]:
+    """The ResourceManager's web address from the driver's Hadoop configuration (yarn-site.xml on the cluster:
+    yarn.resourcemanager.webapp.address), as http://host:port; None when the application does not run on YARN."""
+    if not spark.sparkContext.master.startswith("yarn"):
+        return None
+    conf = spark._jvm.org.apache.hadoop.yarn.conf.YarnConfiguration(spark.sparkContext._jsc.hadoopConfiguration())
+    return "http://" + conf.get("yarn.resourcemanager.webapp.address")
+
+
+def yarn_rest(base: str, path: str, timeout: float = 15.0) -> Any:
+    """GET one resource of the ResourceManager's REST API (/ws/v1/cluster/...) as JSON."""
+    import urllib.request
+
+    req = urllib.request.Request(base + path, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as res:  # noqa: S310 - the cluster's own ResourceManager
+        return json.loads(res.read().decode())
+
+
+def yarn_items(doc: Any, *keys: str) -> List[Dict[str, Any]]:
+    """A list inside YARN's JSON ({"nodes": {"node": [...]}} -> [...]): YARN leaves out an empty list (or sends
+    null), and some versions send a single element as an object."""
+    for k in keys:
+        doc = doc.get(k) if isinstance(doc, dict) else None
+    if isinstance(doc, dict):
+        return [doc]
+    return list(doc or [])

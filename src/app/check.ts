@@ -23,7 +23,7 @@ export async function checkLatest(lab: Lab, engine: Engine, store: RunStore, ans
   if (run.state === 'RUNNING') throw new InputError(`${lab.id} is still running (run ${run.runId})`, 'wait for it to finish; `labs status` shows where it is');
   // an exercise run ran only the exercise's steps: grade only their checks
   const graded = run.exercise ? exerciseLab(lab) : lab;
-  run.checks = await runChecks(graded, engine, { lab: graded, runId: run.runId, student: run.student, dir: run.dir }, answers);
+  run.checks = await runChecks(graded, engine, { lab: graded, runId: run.runId, student: run.student, dir: run.dir }, answers, run.steps);
   run.state = runState(run.steps, run.checks);
   store.save(run);
   return run;

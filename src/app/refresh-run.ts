@@ -17,7 +17,7 @@ export async function refreshRun(run: RunRecord, lab: Lab, engine: Engine, store
   if (run.state !== 'RUNNING' || !engine.lookStep) return run;
   const ctx = { lab, runId: run.runId, student: run.student, dir: run.dir };
   run.steps = await watchRun(engine, ctx, run.steps, { mode: 'look' });
-  if (run.steps.every((s) => s.state === 'COMPLETED')) run.checks = await runChecks(lab, engine, ctx);
+  if (run.steps.every((s) => s.state === 'COMPLETED')) run.checks = await runChecks(lab, engine, ctx, undefined, run.steps);
   run.state = runState(run.steps, run.checks);
   if (run.state !== 'RUNNING') run.endedAt = now().toISOString();
   store.save(run);

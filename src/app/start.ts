@@ -1,8 +1,8 @@
-import { evaluateChecks, type Answers } from '../core/lab/checks.js';
+import { checkApplies, checkStep, evaluateChecks, type Answers } from '../core/lab/checks.js';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import type { Lab } from '../core/lab/lab-schema.js';
-import { newRunId, runState, type RunListener, type RunRecord } from '../core/run/run-record.js';
+import { newRunId, runState, type RunListener, type RunRecord, type StepRecord } from '../core/run/run-record.js';
 import { initialRecords } from '../core/run/run-plan.js';
 import type { Engine, RunContext } from '../engines/engine.js';
 import type { RunStore } from './run-store.js';
@@ -62,7 +62,7 @@ export async function startLab(opts: StartOptions): Promise<RunRecord> {
       store.save(run);
     });
     if (run.steps.every((s) => s.state === 'COMPLETED')) {
-      run.checks = await runChecks(lab, engine, plan);
+      run.checks = await runChecks(lab, engine, plan, undefined, run.steps);
       onEvent({ type: 'checks', results: run.checks });
     }
   } catch (e) {
@@ -88,7 +88,25 @@ export async function readResults(lab: Lab, engine: Engine, ctx: RunContext): Pr
   return results;
 }
 
-/** The lab's checks on a run's results, as they apply on the engine's target (a check scoped elsewhere is n/a). */
-export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext, answers?: Answers) {
-  return evaluateChecks(lab, await readResults(lab, engine, ctx), { target: engine.target, answers });
+/**
+ * What the lab's metric checks read: each applicable one's CloudWatch value over its step's window, from the engine
+ * (only cluster engines read metrics; a metric check never applies on local, the schema sees to that).
+ */
+async function readMetrics(lab: Lab, engine: Engine, ctx: RunContext, steps: readonly StepRecord[]): Promise<Map<string, number | undefined>> {
+  const metrics = new Map<string, number | undefined>();
+  for (const check of lab.checks) {
+    if (!check.metric || !checkApplies(check, engine.target) || !engine.readMetric) continue;
+    const record = steps.find((s) => s.name === checkStep(lab, check));
+    metrics.set(check.name, record ? await engine.readMetric(ctx, record, check.metric) : undefined);
+  }
+  return metrics;
+}
+
+/**
+ * The lab's checks on a run's results, as they apply on the engine's target (a check scoped elsewhere is n/a); with
+ * the run's step records, its metric checks read CloudWatch over their step's window.
+ */
+export async function runChecks(lab: Lab, engine: Engine, ctx: RunContext, answers?: Answers, steps: readonly StepRecord[] = []) {
+  const metrics = await readMetrics(lab, engine, ctx, steps);
+  return evaluateChecks(lab, await readResults(lab, engine, ctx), { target: engine.target, answers, metrics });
 }

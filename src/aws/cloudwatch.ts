@@ -66,3 +66,32 @@ export async function clusterMetricWindow(
   }
   return { latest, series };
 }
+
+/**
+ * One metric of one cluster over a window, as GetMetricData gives it with that statistic per period (oldest first):
+ * what a lab's metric check reads for a step's window.
+ */
+export async function clusterMetricValues(
+  cw: CloudWatchClient,
+  clusterId: string,
+  o: { metric: string; stat: string; start: Date; end: Date; periodSeconds: number },
+): Promise<number[]> {
+  const values: number[] = [];
+  let token: string | undefined;
+  do {
+    const out = await aws('read an EMR metric from CloudWatch', () =>
+      cw.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [{ Id: 'm', MetricStat: { Metric: { Namespace: EMR_NAMESPACE, MetricName: o.metric, Dimensions: [{ Name: 'JobFlowId', Value: clusterId }] }, Period: o.periodSeconds, Stat: o.stat }, ReturnData: true }],
+          StartTime: o.start,
+          EndTime: o.end,
+          ScanBy: 'TimestampAscending',
+          NextToken: token,
+        }),
+      ),
+    );
+    for (const r of out.MetricDataResults ?? []) values.push(...(r.Values ?? []));
+    token = out.NextToken;
+  } while (token);
+  return values;
+}

@@ -53,6 +53,11 @@ export interface Engine {
   lookStep?(run: RunContext, record: StepRecord): Promise<StepOutcome>;
   /** stop these steps where they are queued or running (nothing to do where steps run inside the command) */
   cancel(run: RunContext, records: StepRecord[]): Promise<void>;
+  /**
+   * cluster engines: a metric of the cluster a step ran on, from CloudWatch over the step's window, as the statistic
+   * of its datapoints (a lab's `metric:` check); undefined when there is no datapoint
+   */
+  readMetric?(run: RunContext, record: StepRecord, metric: { name: string; stat: string }): Promise<number | undefined>;
   /** the parsed result.json of a finished step, or undefined when it has none */
   readResult(run: RunContext, step: string): Promise<unknown>;
   /** stop what prepare() or the steps started for this run (emulators, pollers, clients); called once the run ends */

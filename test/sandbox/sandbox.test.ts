@@ -19,7 +19,9 @@ import { projectCopy } from '../helpers/project-copy.js';
  */
 // day1-instance-fleets: its node loss and replacement leave the cluster with its 2 nodes, so labs after it still fit.
 // day2-glue-catalog: its Glue checks (Iceberg's GlueCatalog, moto's Glue) only apply on sandbox and emr.
-const CI_LABS: string[] = ['day1-instance-fleets', 'day2-glue-catalog'];
+// day3-debugging: its CloudWatch checks read the sandbox's published metrics.
+// day1-yarn-resources, day1-scheduling: containers and queues measured from the sandbox's ResourceManager.
+const CI_LABS: string[] = ['day1-instance-fleets', 'day2-glue-catalog', 'day3-debugging', 'day1-yarn-resources', 'day1-scheduling'];
 const asked = process.env.LABS_SANDBOX_LABS;
 const sandboxLabs = (asked === 'all' ? labIds() : asked ? asked.split(',').filter(Boolean) : CI_LABS).filter((id) => id !== 'day2-joins');
 const home = tempHome('labs-sandbox-suite-');
@@ -79,24 +81,6 @@ describe('the EMR sandbox, through the built CLI', () => {
     expect(JSON.parse(await result.Body!.transformToString())).toBeTypeOf('object');
   }, 30 * 60_000);
 
-  it.each(sandboxLabs)('%s runs on the sandbox: every step completes, every check passes', async (id) => {
-    const r = await labs(['start', id, '--target', 'sandbox', '--json']);
-    let run: RunRecord;
-    try {
-      run = JSON.parse(r.stdout) as RunRecord;
-    } catch {
-      throw new Error(`labs start ${id} --target sandbox printed no JSON (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
-    }
-    const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
-    expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
-    const failing = (run.checks ?? []).filter(checkFailed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
-    expect(failing, 'failing checks').toEqual([]);
-    // a check scoped to sandbox (or with no targets) is evaluated here; one scoped elsewhere is n/a, never passed
-    expect(scopedCheckProblems(loadLab(id).checks, run.checks ?? [], 'sandbox'), 'checks scoped to targets').toEqual([]);
-    expect(run.target).toBe('sandbox');
-    expect(r.code).toBe(0);
-  }, 30 * 60_000);
-
   it('a failing step is FAILED with a diagnosis from the logs the sandbox put at LogUri (exit 1)', async () => {
     const r = await labs(['start', 'day3-sandbox-fails', '--target', 'sandbox', '--json'], project.bin);
     expect(r.code).toBe(1);
@@ -151,5 +135,25 @@ describe('the EMR sandbox, through the built CLI', () => {
     await expect(fetch(`${doc.yarnUrl}/ws/v1/cluster/metrics`)).rejects.toThrow();
     expect((await status()).clusterId).toBeNull();
   }, 10 * 60_000);
+
+  // Last: a lab with its own Configurations gets a cluster of its own (one at a time: the idle one is terminated),
+  // so the tests above, which use the cluster `labs sandbox up` made, run before.
+  it.each(sandboxLabs)('%s runs on the sandbox: every step completes, every check passes', async (id) => {
+    const r = await labs(['start', id, '--target', 'sandbox', '--json']);
+    let run: RunRecord;
+    try {
+      run = JSON.parse(r.stdout) as RunRecord;
+    } catch {
+      throw new Error(`labs start ${id} --target sandbox printed no JSON (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
+    }
+    const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
+    expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
+    const failing = (run.checks ?? []).filter(checkFailed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);
+    expect(failing, 'failing checks').toEqual([]);
+    // a check scoped to sandbox (or with no targets) is evaluated here; one scoped elsewhere is n/a, never passed
+    expect(scopedCheckProblems(loadLab(id).checks, run.checks ?? [], 'sandbox'), 'checks scoped to targets').toEqual([]);
+    expect(run.target).toBe('sandbox');
+    expect(r.code).toBe(0);
+  }, 30 * 60_000);
 });
 

@@ -1,6 +1,7 @@
 """What makes a sandbox cluster real: its YARN/HDFS, its step queue run on that YARN, its idle timeout."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from . import logs
+from . import logs, scaling
 from .settings import LOCK, settings
 from .spark_conf import BootstrapFailure, aws_env, base_defaults, ensure_cluster_jars, s3a_jars, write_spark_conf_dir
 from .yarn import MiniCluster, YarnStartError
@@ -57,6 +58,7 @@ class StepExecution:
         self.proc: Optional[subprocess.Popen] = None
         self.app_id: Optional[str] = None
         self.cancelled = False
+        self.scaled: list[str] = []
         self.dir = runtime.dir / "steps" / step.id
         self.thread = threading.Thread(target=self._run, name=f"step-{step.id}", daemon=True)
 
@@ -66,7 +68,9 @@ class StepExecution:
         if jar != "command-runner.jar" or not args:
             raise ValueError(f"the sandbox runs command-runner.jar steps only (this step's jar is {jar!r})")
         if args[0] == "spark-submit":
-            return [settings().spark_submit, *args[1:]]
+            memory_scale, vcore_scale = self.runtime.scale
+            self.scaled = []
+            return [settings().spark_submit, *scaling.scale_submit_args(args[1:], memory_scale, vcore_scale, self.scaled)]
         return args
 
     def env(self) -> dict[str, str]:
@@ -98,6 +102,9 @@ class StepExecution:
         code: Optional[int] = None
         try:
             cmd = self.command()
+            if self.scaled:
+                controller.append(f"{now().isoformat()} INFO sandbox: Spark sizes scaled like the cluster's yarn-site "
+                                  f"(memoryScale {self.runtime.scale[0]:g}, vcoreScale {self.runtime.scale[1]:g}): {'; '.join(self.scaled)}")
             with open(out_file, "wb") as out, open(err_file, "wb") as err:
                 self.proc = subprocess.Popen(cmd, cwd=self.dir, env=self.env(), stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
                 while self.proc.poll() is None:
@@ -178,6 +185,8 @@ class ClusterRuntime:
         self.configurations: list[dict] = plain(cluster.configurations or [])
         self.yarn = MiniCluster(settings().yarn_cmd, self.dir / "yarn", self.configurations)
         self.spark_conf_dir = self.dir / "spark-conf"
+        # (memoryScale, vcoreScale) the YARN launcher applied to yarn-site; Spark's sizes follow (scaling.py)
+        self.scale: tuple[float, float] = (1.0, 1.0)
         self.executions: dict[str, StepExecution] = {}
         self.terminate_requested: Optional[tuple[str, str]] = None
         self.idle_since: Optional[float] = None
@@ -206,11 +215,14 @@ class ClusterRuntime:
             s = settings()
             ensure_cluster_jars(s.spark_submit, s.ivy_dir, self.dir, self.configurations)
             self.yarn.wait_ready(s.yarn_start_timeout_s, lambda: self.terminate_requested is not None)
+            self.scale = scaling.read_scale(self.yarn.dir)
+            scaled: list[str] = []
             write_spark_conf_dir(
                 self.spark_conf_dir,
                 base_defaults(endpoint=s.endpoint, python=s.python, spark_home=s.spark_home, ivy_dir=s.ivy_dir, event_log_dir=str(s.event_log_dir), configurations=self.configurations),
-                self.configurations,
+                scaling.scale_configurations(self.configurations, *self.scale, scaled),
             )
+            (self.spark_conf_dir / "scaled.json").write_text(json.dumps({"memoryScale": self.scale[0], "vcoreScale": self.scale[1], "spark-defaults": scaled}))
             s.event_log_dir.mkdir(parents=True, exist_ok=True)
             with LOCK:
                 if self.terminate_requested is None:

@@ -8,3 +8,18 @@ export type CheckOperator = (typeof CHECK_OPERATORS)[number];
  */
 export const CHECK_TARGETS = ['local', 'sandbox', 'emr'] as const;
 export type CheckTarget = (typeof CHECK_TARGETS)[number];
+
+/**
+ * The AWS/ElasticMapReduce metrics a check may read (`metric:` in lab.yaml): the ones EMR publishes per cluster
+ * (dimension JobFlowId) that a step moves, and the sandbox publishes from its live YARN too.
+ */
+export const CHECK_METRICS = [
+  'IsIdle', 'AppsRunning', 'AppsPending', 'AppsCompleted', 'AppsFailed', 'ContainerAllocated', 'ContainerPending', 'ContainerReserved',
+  'MemoryAllocatedMB', 'MemoryAvailableMB', 'YARNMemoryAvailablePercentage', 'HDFSUtilization', 'CoreNodesRunning',
+] as const;
+export type CheckMetric = (typeof CHECK_METRICS)[number];
+export const METRIC_STATS = ['Maximum', 'Minimum', 'Average'] as const;
+export type MetricStat = (typeof METRIC_STATS)[number];
+
+/** How a metric check names what it read, where a result.json check shows its path. */
+export const metricLabel = (m: { name: string; stat: string }) => `cloudwatch:${m.name}/${m.stat}`;

@@ -1,4 +1,4 @@
-import { CHECK_OPERATORS, CHECK_TARGETS, type CheckOperator, type CheckTarget } from './check-operators.js';
+import { CHECK_OPERATORS, CHECK_TARGETS, metricLabel, type CheckOperator, type CheckTarget } from './check-operators.js';
 import { InputError } from '../errors.js';
 import type { Check, Lab } from './lab-schema.js';
 
@@ -97,12 +97,29 @@ function expectedOf(check: Check): string {
     .join(' and ');
 }
 
+/** What a check shows it read: its result.json path, or the CloudWatch metric and statistic. */
+export const checkSource = (check: Pick<Check, 'path' | 'metric'>) => check.path ?? (check.metric ? metricLabel(check.metric) : '');
+
 export function evaluateCheck(check: Check, step: string, result: unknown): CheckResult {
-  const actual = readPath(result, check.path);
+  const actual = check.path === undefined ? undefined : readPath(result, check.path);
+  return judged(check, step, actual);
+}
+
+function judged(check: Check, step: string, actual: unknown): CheckResult {
   const ops = CHECK_OPERATORS.filter((op) => check[op] !== undefined);
   const passed = ops.every((op) => holds(op, actual, check[op]));
   const expected = expectedOf(check);
-  return { name: check.name, step, path: check.path, passed, actual, expected, explain: check.explain, ...(check.hint ? { hint: check.hint } : {}) };
+  return { name: check.name, step, path: checkSource(check), passed, actual, expected, explain: check.explain, ...(check.hint ? { hint: check.hint } : {}) };
+}
+
+/**
+ * A metric check on the value the engine read from CloudWatch for the step's window; none (no datapoint yet: EMR
+ * publishes every 5 minutes) fails, saying when to look again.
+ */
+export function evaluateMetric(check: Check, step: string, value: number | undefined, lab?: string): CheckResult {
+  const r = judged(check, step, value);
+  if (value !== undefined) return r;
+  return { ...r, actual: 'no datapoint', explain: `CloudWatch has no ${checkSource(check)} datapoint for the step's window yet (EMR publishes every 5 minutes): \`labs check ${lab ?? '<lab>'}\` again later` };
 }
 
 const normalise = (v: unknown) => String(v).trim().toLowerCase();
@@ -113,13 +130,13 @@ const normalise = (v: unknown) => String(v).trim().toLowerCase();
  * it fails. The known value is never put in the result: it is the answer.
  */
 export function evaluateAnswer(check: Check & { answer: string }, step: string, result: unknown, answers: Answers | undefined, lab?: string): CheckResult {
-  const base = { name: check.name, step, path: check.path, expected: `the correct ${check.answer}` };
+  const base = { name: check.name, step, path: checkSource(check), expected: `the correct ${check.answer}` };
   if (!answers) return { ...base, passed: true, pending: true, actual: PENDING_ANSWER, explain: check.explain };
   const given = answers.get(check.answer);
   if (given === undefined) {
     return { ...base, passed: false, actual: 'no answer', explain: `give it with: labs check ${lab ?? '<lab>'} --answer ${check.answer}=<your answer>` };
   }
-  const known = readPath(result, check.path);
+  const known = check.path === undefined ? undefined : readPath(result, check.path);
   const candidates = known === undefined || known === null ? [] : Array.isArray(known) ? known : [known];
   const passed = candidates.some((k) => normalise(k) === normalise(given));
   return { ...base, passed, actual: given, explain: check.explain };
@@ -173,7 +190,7 @@ function notApplicable(check: Check & { targets: CheckTarget[] }, step: string, 
   return {
     name: check.name,
     step,
-    path: check.path,
+    path: checkSource(check),
     passed: false,
     notApplicable: true,
     actual: undefined,
@@ -189,12 +206,18 @@ function notApplicable(check: Check & { targets: CheckTarget[] }, step: string, 
  * other targets is not applicable (not evaluated at all). `answers` grades the lab's answer checks; without it they
  * are pending.
  */
-export function evaluateChecks(lab: Lab, results: ReadonlyMap<string, unknown>, o: { target: CheckTarget; answers?: Answers | undefined }): CheckResult[] {
+export function evaluateChecks(
+  lab: Lab,
+  results: ReadonlyMap<string, unknown>,
+  o: { target: CheckTarget; answers?: Answers | undefined; metrics?: ReadonlyMap<string, number | undefined> | undefined },
+): CheckResult[] {
   return lab.checks.map((check) => {
     const step = checkStep(lab, check);
     const scope = check.targets ? { targets: check.targets } : {};
     if (!checkApplies(check, o.target)) return notApplicable({ ...check, targets: check.targets! }, step, o.target);
     if (check.answer !== undefined) return { ...evaluateAnswer({ ...check, answer: check.answer }, step, results.get(step), o.answers, lab.id), ...scope };
+    if (check.metric && !o.metrics) return { ...notApplicable({ ...check, targets: check.targets! }, step, o.target), reason: 'a CloudWatch check needs the run\'s step records (its cluster and window); this grade has only result.json' };
+    if (check.metric) return { ...evaluateMetric(check, step, o.metrics?.get(check.name), lab.id), ...scope };
     return { ...evaluateCheck(check, step, results.get(step)), ...scope };
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECK_OPERATORS, CHECK_TARGETS } from './check-operators.js';
+import { CHECK_METRICS, CHECK_OPERATORS, CHECK_TARGETS, METRIC_STATS } from './check-operators.js';
 
 /**
  * The lab format: labs/<id>/lab.yaml. This schema is the single source of truth; schema/lab.schema.json is
@@ -79,7 +79,16 @@ export const CheckSchema = z
     path: z
       .string()
       .regex(/^[A-Za-z0-9_$-]+(\[\d+\])*(\.[A-Za-z0-9_$-]+(\[\d+\])*)*$/, 'a dotted path into result.json, e.g. joins.broadcast.plan_node')
-      .describe('dotted path into the step\'s result.json'),
+      .optional()
+      .describe('dotted path into the step\'s result.json (or metric: instead)'),
+    metric: z
+      .object({ name: z.enum(CHECK_METRICS), stat: z.enum(METRIC_STATS) })
+      .strict()
+      .optional()
+      .describe(
+        "instead of path: this AWS/ElasticMapReduce metric of the run's cluster (dimension JobFlowId), read from CloudWatch " +
+          "with the tool's own GetMetricData over the step's window, as that statistic of the datapoints; needs targets without local",
+      ),
     equals: comparable.optional(),
     notEquals: comparable.optional(),
     gte: z.number().optional(),
@@ -112,7 +121,11 @@ export const CheckSchema = z
   .refine(
     (c) => (c.answer === undefined) === CHECK_OPERATORS.some((op) => c[op] !== undefined),
     { message: `a check needs at least one of: ${CHECK_OPERATORS.join(', ')}; or answer, alone` },
-  );
+  )
+  .refine((c) => (c.path === undefined) !== (c.metric === undefined), { message: 'a check reads one thing: path (result.json) or metric (CloudWatch)' })
+  .refine((c) => !c.metric || (c.answer === undefined && c.targets !== undefined && !c.targets.includes('local')), {
+    message: 'a metric check reads a cluster\'s CloudWatch metrics: give it targets without local (e.g. [sandbox, emr]) and no answer',
+  });
 export type Check = z.infer<typeof CheckSchema>;
 
 export const ClusterNeedsSchema = z

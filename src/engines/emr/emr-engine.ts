@@ -9,6 +9,7 @@ import { InterruptedError, isLabsError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab/lab-schema.js';
 import type { RunListener, StepRecord, StepState } from '../../core/run/run-record.js';
 import type { AwsClients, AwsOptions } from '../../aws/clients.js';
+import { clusterMetricValues } from '../../aws/cloudwatch.js';
 import { addSteps, cancelSteps, describeStep, waitForStep } from '../../aws/emr.js';
 import { ensureDatabase, glueDatabaseName } from '../../aws/glue.js';
 import { getObjectText, uploadIfChanged } from '../../aws/s3.js';
@@ -27,6 +28,10 @@ export interface EmrTiming {
   clusterDelay: { min: number; max: number };
   stepDelay: { min: number; max: number };
   logPollSeconds: number;
+  /** the period a metric check reads CloudWatch at (EMR's basic monitoring: 5 minutes) */
+  metricPeriodSeconds: number;
+  /** how long a metric check waits for the step's window to have a datapoint */
+  metricWaitSeconds: number;
 }
 
 export const DEFAULT_TIMING: EmrTiming = {
@@ -35,6 +40,9 @@ export const DEFAULT_TIMING: EmrTiming = {
   clusterDelay: { min: 30, max: 60 },
   stepDelay: { min: 10, max: 30 },
   logPollSeconds: 15,
+  // EMR publishes every 5 minutes, minutes late: a check run right after the step says "look again later" instead
+  metricPeriodSeconds: 300,
+  metricWaitSeconds: 0,
 };
 
 export interface EmrEngineOptions {
@@ -293,6 +301,23 @@ export class EmrEngine implements Engine {
   private async connected(): Promise<EmrContext> {
     this.ctx ??= await connect(this.opts.config, { ...this.opts.aws, clients: this.opts.clients });
     return this.ctx;
+  }
+
+  async readMetric(_run: RunContext, record: StepRecord, metric: { name: string; stat: string }): Promise<number | undefined> {
+    if (!record.emr || !record.startedAt || !record.endedAt) return undefined;
+    const { clients } = await this.connected();
+    const period = this.timing.metricPeriodSeconds;
+    // the periods the step overlaps: from the one it started in to the one it ended in
+    const start = new Date(Math.floor(Date.parse(record.startedAt) / 1000 / period) * period * 1000);
+    const end = new Date(Math.ceil(Date.parse(record.endedAt) / 1000 / period) * period * 1000);
+    const deadline = Date.now() + this.timing.metricWaitSeconds * 1000;
+    for (;;) {
+      const values = await clusterMetricValues(clients.cloudwatch, record.emr.clusterId, { metric: metric.name, stat: metric.stat, start, end, periodSeconds: period });
+      if (values.length) return metric.stat === 'Maximum' ? Math.max(...values) : metric.stat === 'Minimum' ? Math.min(...values) : values.reduce((a, b) => a + b, 0) / values.length;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await this.sleep(Math.min(10_000, left));
+    }
   }
 
   async readResult(run: RunContext, step: string): Promise<unknown> {

@@ -51,6 +51,10 @@ export class LazyEmrEngine implements Engine {
     await (await this.load()).cancel(run, records);
   }
 
+  async readMetric(run: RunContext, record: StepRecord, metric: { name: string; stat: string }): Promise<number | undefined> {
+    return (await this.load()).readMetric(run, record, metric);
+  }
+
   /** `labs check` reads results without preparing a run. */
   async readResult(run: RunContext, step: string): Promise<unknown> {
     return (await this.load()).readResult(run, step);

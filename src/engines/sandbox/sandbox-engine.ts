@@ -19,7 +19,15 @@ export interface SandboxEngineOptions {
 }
 
 /** The sandbox answers in seconds, not minutes: poll it as often as a student would like EMR to be polled. */
-export const SANDBOX_TIMING: EmrTiming = { clusterMaxWaitSeconds: 600, clusterDelay: { min: 2, max: 5 }, stepDelay: { min: 2, max: 4 }, logPollSeconds: 2 };
+export const SANDBOX_TIMING: EmrTiming = {
+  clusterMaxWaitSeconds: 600,
+  clusterDelay: { min: 2, max: 5 },
+  stepDelay: { min: 2, max: 4 },
+  logPollSeconds: 2,
+  // the sandbox publishes every 60 s (LABS_SANDBOX_METRICS_SECONDS): a step's last minute reaches CloudWatch soon
+  metricPeriodSeconds: 60,
+  metricWaitSeconds: 150,
+};
 
 /** The course config as the sandbox applies it: its own idle timeout and region; logs are in S3 when a step ends. */
 export function sandboxConfig(config: Config): Config {
@@ -102,6 +110,11 @@ export class SandboxEngine implements Engine {
   async cancel(run: RunContext, records: StepRecord[]): Promise<void> {
     const emr = await this.connected();
     await this.guard(() => emr.cancel(run, records));
+  }
+
+  async readMetric(run: RunContext, record: StepRecord, metric: { name: string; stat: string }): Promise<number | undefined> {
+    const emr = await this.connected();
+    return this.guard(() => emr.readMetric(run, record, metric));
   }
 
   async readResult(run: RunContext, step: string): Promise<unknown> {
