@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AwsOptions } from '../../aws/clients.js';
 import { EMULATOR_CREDENTIALS } from '../local/s3-emulator.js';
+import { alive } from './yarn-cluster.js';
 
 /** The sandbox's region: moto answers in any, the sandbox's clusters and metrics live in this one. */
 export const SANDBOX_REGION = 'us-east-1';
@@ -37,15 +38,6 @@ export function readServerInfo(labsHome: string): ServerInfo | undefined {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function fetchStatus(endpoint: string, timeoutMs = 3000): Promise<SandboxStatus | undefined> {
   try {
     const res = await fetch(`${endpoint}/_sandbox/status`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -60,7 +52,7 @@ export async function probeSandbox(labsHome: string): Promise<SandboxProbe> {
   const info = readServerInfo(labsHome);
   if (!info) return { state: 'down' };
   const log = path.join(sandboxDir(labsHome), 'server.log');
-  if (!pidAlive(info.pid)) return { state: 'dead', pid: info.pid, log };
+  if (!alive(info.pid)) return { state: 'dead', pid: info.pid, log };
   const status = await fetchStatus(info.endpoint);
   return status ? { state: 'up', info, status } : { state: 'dead', pid: info.pid, log };
 }

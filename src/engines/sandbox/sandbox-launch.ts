@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { freemem } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import { EnvironmentError, InputError, InterruptedError } from '../../core/errors.js';
@@ -9,7 +8,8 @@ import { isPortFree } from '../local/ports.js';
 import { requirementsFile } from '../local/local-engine.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from '../local/python-env.js';
 import { withoutAwsSettings } from '../local/s3-emulator.js';
-import { pidAlive, readServerInfo, sandboxDir, type ServerInfo } from './sandbox-home.js';
+import { readServerInfo, sandboxDir, type ServerInfo } from './sandbox-home.js';
+import { alive, availableMb } from './yarn-cluster.js';
 import { yarnCommand } from './yarn-command.js';
 
 /** The budget the issue sets: the whole sandbox (server, YARN/HDFS, containers, History Server) in 8 GiB. */
@@ -19,17 +19,6 @@ const FIXED_MB = 1536;
 
 export function sandboxMemoryMb(config: Config): number {
   return FIXED_MB + config.sandbox.nodes * config.sandbox.nodeMemoryMb;
-}
-
-/** MemAvailable (what Linux can give without swapping); os.freemem() elsewhere. */
-export function availableMemoryMb(): number {
-  try {
-    const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    if (m) return Math.floor(Number(m[1]) / 1024);
-  } catch {
-    // not Linux
-  }
-  return Math.floor(freemem() / 1024 / 1024);
 }
 
 export function checkMemory(config: Config, availableMb: number): void {
@@ -72,7 +61,7 @@ function logTail(file: string, lines = 3): string {
  */
 export async function startSandbox(o: StartOptions): Promise<ServerInfo> {
   requireJava(o.env);
-  checkMemory(o.config, availableMemoryMb());
+  checkMemory(o.config, availableMb());
   const port = o.config.sandbox.port;
   if (port !== 0 && !(await isPortFree(port))) {
     throw new EnvironmentError(`port ${port} for the sandbox's AWS endpoint is already in use`, 'stop what listens there, or run `labs config set sandbox.port 0` to use any free port');
@@ -136,7 +125,7 @@ export async function startSandbox(o: StartOptions): Promise<ServerInfo> {
 
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (pidAlive(pid)) {
+  while (alive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -146,7 +135,7 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 /** SIGTERM: the server terminates its clusters (their YARN stops) and exits; SIGKILL its group if it does not. */
 export async function stopSandbox(labsHome: string, graceMs = 120_000): Promise<'stopped' | 'not running'> {
   const info = readServerInfo(labsHome);
-  if (!info || !pidAlive(info.pid)) {
+  if (!info || !alive(info.pid)) {
     rmSync(path.join(sandboxDir(labsHome), 'server.json'), { force: true });
     return 'not running';
   }

@@ -127,7 +127,7 @@ process.once('exit', () => {
 });
 
 /** MiB the machine can give right now (MemAvailable on Linux). */
-function availableMb(): number {
+export function availableMb(): number {
   try {
     const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
     if (m) return Math.floor(Number(m[1]) / 1024);
