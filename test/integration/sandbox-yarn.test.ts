@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir, projectRoot } from '../../src/app/paths.js';
 import { requirementsFile } from '../../src/engines/local/local-engine.js';
 import { isReady, venvFor } from '../../src/engines/local/python-env.js';
-import { clusterStatus, decommissionNode, descendantPids, ensureYarnClasspath, replaceNode, startYarnCluster, stopNode, type EmrConfiguration, type YarnCluster } from '../../src/engines/sandbox/yarn-cluster.js';
+import { alive, clusterStatus, decommissionNode, descendantPids, ensureYarnClasspath, replaceNode, startYarnCluster, stopNode, type EmrConfiguration, type YarnCluster } from '../../src/engines/sandbox/yarn-cluster.js';
+import { processesWith } from '../helpers/processes.js';
 
 /**
  * The sandbox's YARN and HDFS for real: build sandbox/yarn, start MiniYARNCluster + MiniDFSCluster, run a PySpark job
@@ -71,10 +72,6 @@ function rssKb(pid: number): { now: number; peak: number } {
   }
 }
 
-const processesOf = (dir: string) =>
-  spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((l) => l.includes(dir) && !l.includes('ps -eo'));
 
 describe.runIf(isReady(venv))('sandbox YARN and HDFS (MiniYARNCluster + MiniDFSCluster)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'labs-sandbox-yarn-'));
@@ -215,8 +212,8 @@ describe.runIf(isReady(venv))('sandbox YARN and HDFS (MiniYARNCluster + MiniDFSC
     const pid = cluster.pid;
     await cluster.stop();
     expect(await cluster.exited).toBe(0);
-    expect(() => process.kill(pid, 0)).toThrow();
-    expect(processesOf(dir)).toEqual([]);
+    expect(alive(pid)).toBe(false);
+    expect(processesWith(dir)).toEqual([]);
     expect(() => readFileSync(path.join(dir, 'ready.json'))).toThrow();
   }, 120_000);
 });
