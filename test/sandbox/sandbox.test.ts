@@ -42,6 +42,8 @@ const status = async (): Promise<Doc> => JSON.parse((await labs(['sandbox', 'sta
 beforeAll(async () => {
   const up = await labs(['sandbox', 'up', '--json']);
   expect(up.code, up.stderr).toBe(0);
+  // the sandbox's own estimate, not EMR's 7-10 minutes
+  expect(up.stderr).toContain('clusters take under a minute here to start');
   doc = JSON.parse(up.stdout) as Doc;
   const common = { endpoint: doc.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   emr = new EMRClient(common);
