@@ -8,7 +8,7 @@ import { checkFailed, type CheckResult } from '../../src/core/lab/checks.js';
 import type { RunRecord } from '../../src/core/run/run-record.js';
 import { alive } from '../../src/engines/sandbox/yarn-cluster.js';
 import { scopedCheckProblems } from '../helpers/check-targets.js';
-import { runLabsAsync, tempHome } from '../helpers/cli.js';
+import { runLabsAsync, spawnLabs, tempHome } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
 import { projectCopy } from '../helpers/project-copy.js';
 
@@ -160,3 +160,24 @@ describe('the EMR sandbox, through the built CLI', () => {
   }, 30 * 60_000);
 });
 
+
+describe('Ctrl-C during `labs sandbox up`', () => {
+  // Its own LABS_HOME, so a second, short-lived server: interrupted while its cluster's YARN is starting, the command
+  // stops what it started (server, YARN/HDFS JVMs), says so and exits 130.
+  it('stops the server and its YARN it had started, says so, exits 130 and leaves no process behind', async () => {
+    const h = tempHome('labs-sandbox-ctrlc-');
+    const child = spawnLabs(['sandbox', 'up'], { LABS_HOME: h, LABS_SANDBOX_PORT: '0' });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const until = Date.now() + 120_000;
+    while (!/cluster j-\w+: (STARTING|BOOTSTRAPPING)/.test(stderr) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    expect(stderr, 'the cluster should be starting').toMatch(/cluster j-\w+: (STARTING|BOOTSTRAPPING)/);
+    expect(processesWith(h).length, 'the server runs').toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('it was shut down again and nothing is left running');
+    expect(processesWith(h)).toEqual([]);
+    expect(JSON.parse((await runLabsAsync(['sandbox', 'status', '--json'], { LABS_HOME: h })).stdout)).toMatchObject({ state: 'down' });
+  }, 5 * 60_000);
+});
