@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (core, app, engines, CLI against the built binary: fast, parallel) and `labs` (every lab on
- * real local Spark: slow, so it runs once, in one file, one lab after another on this 2-core machine).
+ * Three projects: `unit` (core, app, engines, CLI against the built binary), `labs` (every lab on real local Spark:
+ * slow, so one file, one lab after another on this 2-core machine) and `sandbox` (the EMR sandbox through the CLI).
+ * `npm test` runs them through scripts/test-suites.mjs: the sandbox suite in the background, unit then labs.
  */
 export default defineConfig({
   test: {

@@ -50,7 +50,7 @@ export async function sandboxUp(o: { config: Config; student?: string | undefine
     const session = await openAwsSession({ student: o.student, target: 'sandbox' });
     try {
       const t = SANDBOX_TIMING;
-      await clusterUp(session.ctx, session.config, { fleets: false, now: new Date(), wait: { maxWaitTime: t.clusterMaxWaitSeconds, minDelay: t.clusterDelay.min, maxDelay: t.clusterDelay.max, abortSignal: o.signal }, onMessage: o.onProgress });
+      await clusterUp(session.ctx, session.config, { fleets: false, now: new Date(), wait: { maxWaitTime: t.clusterMaxWaitSeconds, minDelay: t.clusterDelay.min, maxDelay: t.clusterDelay.max, abortSignal: o.signal }, startEstimate: t.clusterStartEstimate, onMessage: o.onProgress });
     } finally {
       session.close();
     }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -16,5 +16,23 @@ describe('README Quick start', () => {
     const ciCommands = ci.split('\n').filter((l) => /^npm /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
     expect(ciCommands).toEqual([...commands[1]!.split(' && '), 'npm run']);
     expect(ci).toMatch(/\nnpm run bench\n?$/);
+  });
+});
+
+/**
+ * Issue 12: every lab's README says what a student sees on each target, under one heading, one bullet per target.
+ * PENDING: labs whose READMEs were being rewritten in parallel when the section was added; empty it as they gain it.
+ */
+describe('lab READMEs: "On each target"', () => {
+  const labsDir = new URL('../../labs/', import.meta.url);
+  const PENDING = new Set(['day3-schema-evolution', 'day3-streaming-fault-tolerance', 'day3-s3-io', 'day3-file-formats', 'day3-magic-committer', 'day2-memory']);
+  const labs = readdirSync(labsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+
+  it.each(labs.filter((id) => !PENDING.has(id)))('%s has the section with a bullet for local, sandbox and emr', (id) => {
+    const text = readFileSync(new URL(`${id}/README.md`, labsDir), 'utf8');
+    const parts = text.split('\n## On each target\n');
+    expect(parts.length, 'exactly one "## On each target" heading').toBe(2);
+    const section = parts[1]!.split('\n## ')[0]!;
+    for (const target of ['local', 'sandbox', 'emr']) expect(section, target).toMatch(new RegExp(`^- \\*\\*${target}\\*\\*`, 'im'));
   });
 });

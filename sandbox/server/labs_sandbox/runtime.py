@@ -213,7 +213,7 @@ class ClusterRuntime:
             self.yarn.start()
             self.set_state("BOOTSTRAPPING")
             s = settings()
-            ensure_cluster_jars(s.spark_submit, s.ivy_dir, self.dir, self.configurations)
+            ensure_cluster_jars(s.spark_submit, s.ivy_dir, self.dir, self.configurations, s.spark_home)
             self.yarn.wait_ready(s.yarn_start_timeout_s, lambda: self.terminate_requested is not None)
             self.scale = scaling.read_scale(self.yarn.dir)
             scaled: list[str] = []

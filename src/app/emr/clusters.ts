@@ -38,12 +38,12 @@ export function viewOf(c: Cluster): ClusterView {
   };
 }
 
-export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
+export async function clusterUp(ctx: EmrContext, config: Config, o: { fleets: boolean; now: Date; wait: WaitOptions; startEstimate?: string; onMessage: (m: string) => void }): Promise<{ cluster: ClusterView; created: boolean }> {
   // The cluster's LogUri is in the student's bucket: it must exist before EMR writes there.
   await ensureLayoutBucket(ctx, config, o.onMessage);
   const student = ctx.layout.student;
   const request = clusterRequest({ config, student, fleets: o.fleets, now: o.now, bucket: ctx.layout.bucket });
-  const { cluster, created } = await ensureCluster(ctx, { config, student, cluster: request, wait: o.wait, onMessage: o.onMessage });
+  const { cluster, created } = await ensureCluster(ctx, { config, student, cluster: request, wait: o.wait, startEstimate: o.startEstimate, onMessage: o.onMessage });
   return { cluster: viewOf(cluster), created };
 }
 

@@ -46,8 +46,13 @@ export interface EnsureOptions extends ClusterWho {
   listing?: ClusterListing | undefined;
   /** false: a found cluster is returned as listed (Id, state, tags), not described: enough for `cohort up` */
   describeFound?: boolean;
+  /** how long a cluster takes to come up here, for the message while it starts (EMR: EMR_CLUSTER_START) */
+  startEstimate?: string;
   onMessage: (message: string) => void;
 }
+
+/** EMR's usual time from RunJobFlow to WAITING. */
+export const EMR_CLUSTER_START = 'about 7-10 minutes';
 
 /**
  * The student's cluster for this lab, ready for steps: a live one of the same shape if there is one, else a new one
@@ -77,12 +82,13 @@ export async function ensureCluster(ctx: EmrContext, o: EnsureOptions): Promise<
     listing?.remember(cluster);
   }
   if (cluster.Status?.State === 'WAITING' || cluster.Status?.State === 'RUNNING') return { cluster, created };
+  const estimate = o.startEstimate ?? EMR_CLUSTER_START;
   if (o.waitReady === false) {
-    o.onMessage(`cluster ${cluster.Id}: ${cluster.Status?.State}; the steps wait in its queue until it is up (about 7-10 minutes)`);
+    o.onMessage(`cluster ${cluster.Id}: ${cluster.Status?.State}; the steps wait in its queue until it is up (${estimate})`);
     return { cluster, created };
   }
   let last: string | undefined = cluster.Status?.State;
-  o.onMessage(`cluster ${cluster.Id}: ${last} (clusters take about 7-10 minutes to start)`);
+  o.onMessage(`cluster ${cluster.Id}: ${last} (clusters take ${estimate} to start)`);
   const ready = await waitForClusterReady(ctx.clients.emr, cluster.Id!, {
     ...o.wait,
     onState: (s) => {

@@ -18,7 +18,7 @@ import { isScalaJob } from '../../core/run/step-plan.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import { readLabFiles } from '../lab-files.js';
 import { ensureScalaJar } from '../scala-build.js';
-import { ensureCluster } from './cluster.js';
+import { EMR_CLUSTER_START, ensureCluster } from './cluster.js';
 import { connect, ensureLayoutBucket, type EmrContext } from '../../aws/session.js';
 import { fetchDriverLog, fetchStepLog } from './step-logs.js';
 
@@ -32,6 +32,8 @@ export interface EmrTiming {
   metricPeriodSeconds: number;
   /** how long a metric check waits for the step's window to have a datapoint */
   metricWaitSeconds: number;
+  /** what the start message promises ("clusters take ... to start") */
+  clusterStartEstimate: string;
 }
 
 export const DEFAULT_TIMING: EmrTiming = {
@@ -43,6 +45,7 @@ export const DEFAULT_TIMING: EmrTiming = {
   // EMR publishes every 5 minutes, minutes late: a check run right after the step says "look again later" instead
   metricPeriodSeconds: 300,
   metricWaitSeconds: 0,
+  clusterStartEstimate: EMR_CLUSTER_START,
 };
 
 export interface EmrEngineOptions {
@@ -161,6 +164,7 @@ export class EmrEngine implements Engine {
         waitReady,
         wait: { maxWaitTime: this.timing.clusterMaxWaitSeconds, minDelay: this.timing.clusterDelay.min, maxDelay: this.timing.clusterDelay.max, abortSignal: signal },
         create: { lookupDelaysMs: this.opts.lookupDelaysMs, sleep: this.sleep },
+        startEstimate: this.timing.clusterStartEstimate,
         onMessage: say,
       });
       return cluster;

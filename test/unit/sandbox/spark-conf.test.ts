@@ -35,21 +35,22 @@ out = {
     "file": (tmp / "conf" / "spark-defaults.conf").read_text(),
 }
 
-# BOOTSTRAPPING: a stand-in spark-submit that records its argv, and retrieves the jars only when told to.
+# BOOTSTRAPPING: a stand-in spark-submit that records its argv, and retrieves the jars only when told to. Like
+# pyspark's, it cannot run without SPARK_HOME (the server's environment has none: the venv is not activated).
 fake = tmp / "spark-submit"
-fake.write_text("#!/bin/sh\necho \"$@\" >> " + str(tmp / "calls") + "\n[ -n \"$RETRIEVE\" ] && mkdir -p " + ivy + "/jars && for j in $RETRIEVE; do : > " + ivy + "/jars/$j; done\nexit 0\n")
+fake.write_text("#!/bin/sh\n[ \"$SPARK_HOME\" = /spark ] || exit 1\necho \"$@\" >> " + str(tmp / "calls") + "\n[ -n \"$RETRIEVE\" ] && mkdir -p " + ivy + "/jars && for j in $RETRIEVE; do : > " + ivy + "/jars/$j; done\nexit 0\n")
 fake.chmod(0o755)
 os.environ["RETRIEVE"] = " ".join(sc.S3A_JAR_NAMES)
-sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", [])
+sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", [], "/spark")
 os.environ["RETRIEVE"] = ""
 try:
-    sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg)
+    sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg, "/spark")
     out["missing"] = None
 except sc.BootstrapFailure as e:
     out["missing"] = str(e)
 os.environ["RETRIEVE"] = " ".join(sc.ICEBERG_JAR_NAMES)
-sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg)
-sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg)  # cached: no call
+sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg, "/spark")
+sc.ensure_cluster_jars(str(fake), ivy, tmp / "work", iceberg, "/spark")  # cached: no call
 out["calls"] = (tmp / "calls").read_text().splitlines()
 
 # moto's Glue as Iceberg's GlueCatalog commits: UpdateTable with VersionId (optimistic lock) and SkipArchive.
