@@ -49,17 +49,6 @@ def database_name(student: str) -> str:
     return f"labs_{cleaned}_day2"[:255]
 
 
-def student_glue_database(student: str) -> str:
-    """The student's own Glue database, made by the engine before the steps run (src/core/student-id.ts
-    glueDatabaseName: the same mapping)."""
-    return ("labs_" + re.sub(r"[^a-z0-9_]", "_", student.lower()))[:255]
-
-
-def iceberg_configured(spark: SparkSession, catalog: str = ICEBERG_CATALOG) -> bool:
-    """True when the cluster defines the catalog (spark.sql.catalog.<name>): the sandbox and EMR, not local."""
-    return spark.conf.get(f"spark.sql.catalog.{catalog}", None) is not None
-
-
 # ------------------------------------------------------------------------------------------- transforms
 
 
@@ -147,9 +136,6 @@ def write_iceberg(spark: SparkSession, db: str, rows: int) -> Dict[str, Any]:
     from the next step."""
     name = f"{ICEBERG_CATALOG}.{db}.{ICEBERG_TABLE}"
     regions = ", ".join(f"'{r}'" for r in REGIONS)
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {ICEBERG_CATALOG}.{db}")
-    # A clean table each run: PURGE deletes its files too (Iceberg's DROP TABLE alone keeps them).
-    spark.sql(f"DROP TABLE IF EXISTS {name} PURGE")
     statements = [
         f"CREATE TABLE {name} (order_id BIGINT, region STRING, amount_cents BIGINT) USING iceberg",
         f"""INSERT INTO {name} SELECT id, element_at(array({regions}), CAST(id % 4 + 1 AS INT)), (id * 7919) % 10000
@@ -159,16 +145,7 @@ def write_iceberg(spark: SparkSession, db: str, rows: int) -> Dict[str, Any]:
         f"""INSERT INTO {name} SELECT id, element_at(array({regions}), CAST(id % 4 + 1 AS INT)), (id * 7919) % 10000,
             id % 100 FROM range({rows}, {2 * rows})""",
     ]
-    for sql in statements:
-        spark.sql(sql)
-    return {
-        "configured": True,
-        "table": name,
-        "database": db,
-        "commits": len(statements),
-        "rows_written": 2 * rows,
-        "statements": [" ".join(sql.split()) for sql in statements],
-    }
+    return {**labkit.iceberg_commits(spark, name, statements), "rows_written": 2 * rows}
 
 
 # ---------------------------------------------------------------------------------------------- transform
@@ -217,8 +194,8 @@ def transform(spark: SparkSession, student: str, location: str, rows: int, icebe
         "expected": expected,
         "answers_match": got == expected,
         "emea_scan": plans["emea_sales"],
-        "iceberg": write_iceberg(spark, student_glue_database(student), iceberg_rows)
-        if iceberg_configured(spark) else {"configured": False},
+        "iceberg": write_iceberg(spark, labkit.student_glue_database(student), iceberg_rows)
+        if labkit.catalog_configured(spark, ICEBERG_CATALOG) else {"configured": False},
     }
 
 

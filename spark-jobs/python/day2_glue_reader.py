@@ -18,8 +18,6 @@ Run: spark-submit --py-files labkit.py day2_glue_reader.py --out DIR --student I
 
 from __future__ import annotations
 
-import os
-import re
 from typing import Any, Dict
 
 from pyspark.sql import SparkSession
@@ -30,11 +28,6 @@ import labkit
 # As in day2_glue_catalog.py: only labkit travels with a step (--py-files), not the other step's job.
 ICEBERG_CATALOG = "glue_catalog"
 ICEBERG_TABLE = "day2_orders"
-
-
-def student_glue_database(student: str) -> str:
-    """The student's Glue database (src/core/student-id.ts glueDatabaseName)."""
-    return ("labs_" + re.sub(r"[^a-z0-9_]", "_", student.lower()))[:255]
 
 
 def read_back(spark: SparkSession, name: str) -> Dict[str, Any]:
@@ -54,58 +47,8 @@ def read_back(spark: SparkSession, name: str) -> Dict[str, Any]:
     }
 
 
-def glue_client():
-    import boto3  # on the cluster's Python, as on an EMR node
-
-    session = boto3.session.Session()
-    region = session.region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return session.client("glue", region_name=region), region
-
-
-def read_glue(spark: SparkSession, db: str, table: str) -> Dict[str, Any]:
-    """What Glue says about the table: its GetTable and GetTableVersions answers, as plain values."""
-    try:
-        glue, region = glue_client()
-        got = glue.get_table(DatabaseName=db, Name=table)["Table"]
-        versions = []
-        for page in glue.get_paginator("get_table_versions").paginate(DatabaseName=db, TableName=table):
-            versions += page["TableVersions"]
-    except Exception as e:  # recorded, not raised: the checks then say which Glue fact is missing
-        return {"error": f"{type(e).__name__}: {e}"}
-    params = got.get("Parameters", {})
-    sd = got.get("StorageDescriptor", {})
-    metadata = params.get("metadata_location")
-    return {
-        "region": region,
-        "endpoint": glue.meta.endpoint_url,
-        "table_type": params.get("table_type"),
-        "glue_table_type": got.get("TableType"),
-        "columns": [c["Name"] for c in sd.get("Columns", [])],
-        "column_types": {c["Name"]: c.get("Type") for c in sd.get("Columns", [])},
-        "location": sd.get("Location"),
-        "metadata_location": metadata,
-        "previous_metadata_location": params.get("previous_metadata_location"),
-        # the file Glue points at, looked up in S3 (not taken from Spark)
-        "metadata_file_exists": bool(metadata) and bool(labkit.list_files(spark, metadata, recursive=False)),
-        "version_id": got.get("VersionId"),
-        "version_count": len(versions),
-        "version_ids": sorted((v.get("VersionId") for v in versions), key=lambda v: int(v) if str(v).isdigit() else 0),
-        "metadata_locations_by_version": {
-            v.get("VersionId"): v.get("Table", {}).get("Parameters", {}).get("metadata_location") for v in versions
-        },
-    }
-
-
 def transform(spark: SparkSession, student: str) -> Dict[str, Any]:
-    if spark.conf.get(f"spark.sql.catalog.{ICEBERG_CATALOG}", None) is None:
-        return {"iceberg": {"configured": False}}
-    db = student_glue_database(student)
-    name = f"{ICEBERG_CATALOG}.{db}.{ICEBERG_TABLE}"
-    return {
-        "iceberg": {"configured": True, "table": name},
-        "reader": read_back(spark, name),
-        "glue": read_glue(spark, db, ICEBERG_TABLE),
-    }
+    return labkit.read_back_through_glue(spark, student, ICEBERG_TABLE, read_back, ICEBERG_CATALOG)
 
 
 def main(argv=None) -> None:

@@ -1,30 +1,34 @@
-"""Lab day3-schema-evolution: a new batch adds and widens columns; Parquet mergeSchema; the Glue table follows.
+"""Lab day3-schema-evolution: a new batch adds and widens columns - once as plain Parquet files (mergeSchema), once as
+an Iceberg table evolved with Spark SQL through the Glue Data Catalog.
 
-The table orders lives on S3, partitioned by ingest_date, and is registered in the Glue Data Catalog:
-
+Part 1, every target: plain Parquet, partitioned by ingest_date, at --table
   batch 1 (2024-03-01)  schema v1: order_id BIGINT, amount FLOAT, country STRING
-                        -> Glue CreateTable (table version 1)
   batch 2 (2024-03-02)  schema v2: amount widened to DOUBLE, two new columns channel STRING, discount DOUBLE
-                        -> Glue UpdateTable (table version 2; GetTableVersions lists both)
-
-Reading the evolved table:
   1. mergeSchema over both batches FAILS in Spark 3.5: Parquet schema merging unions columns but cannot widen a
      type (FLOAT in the old files, DOUBLE in the new ones). Widening is not a metadata-only change for Parquet.
   2. The fix: backfill. The old partition is rewritten with amount cast to DOUBLE (its other columns unchanged;
      dynamic partition overwrite touches that partition only).
   3. mergeSchema now succeeds: the union of the columns, old rows with NULL for channel and discount.
-  4. The merged schema equals the Glue table's new columns: the catalog and the files agree again.
 
-Glue is called with boto3: on the local engine against the same moto server that serves S3 (its endpoint is
-the S3A endpoint in the Spark conf), on EMR with the cluster's role and region.
+Part 2, where the cluster defines the Iceberg catalog glue_catalog (sandbox, EMR: lab.yaml's cluster.configurations):
+the same evolution as Spark SQL on glue_catalog.labs_<student>.orders_evolving, each statement one Iceberg commit and
+one Glue CreateTable/UpdateTable:
+  CREATE TABLE (order_id BIGINT, amount FLOAT, country STRING)   Glue version 1
+  INSERT batch 1                                                 2  (data only)
+  ALTER TABLE ADD COLUMNS (channel STRING, discount DOUBLE)      3  schema
+  ALTER TABLE ALTER COLUMN amount TYPE DOUBLE                    4  schema (float -> double: Iceberg allows it)
+  ALTER TABLE RENAME COLUMN country TO country_code              5  schema
+  INSERT batch 2                                                 6  (data only)
+No data file is rewritten: Iceberg tracks columns by id, so old files are read with the new names and types. What
+this application returns is only what it ran; the next step (day3_schema_reader.py, another application) reads the
+table back and asks the Glue API what the catalog holds. Locally there is no such catalog: iceberg.configured false.
 
 Run: spark-submit --py-files labkit.py day3_schema_evolution.py --out DIR --table s3a://bucket/prefix/orders
-     --database labs_student
+     --student ID [--warehouse URI]
 """
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any, Dict, List
 
@@ -34,7 +38,10 @@ from pyspark.sql import types as T
 
 import labkit
 
-TABLE = "orders_evolving"
+# The Iceberg catalog lab.yaml's cluster.configurations define, and the table evolved through it (in the student's
+# Glue database).
+ICEBERG_CATALOG = "glue_catalog"
+ICEBERG_TABLE = "orders_evolving"
 V1 = T.StructType(
     [T.StructField("order_id", T.LongType()), T.StructField("amount", T.FloatType()), T.StructField("country", T.StringType())]
 )
@@ -47,62 +54,6 @@ V2 = T.StructType(
         T.StructField("discount", T.DoubleType()),
     ]
 )
-
-# ------------------------------------------------------------------------------------------------- Glue
-
-
-def glue_client(spark: SparkSession):
-    import boto3  # in the lab venv (with moto); on EMR in the cluster's Python
-
-    endpoint = spark.conf.get("spark.hadoop.fs.s3a.endpoint", None)
-    if endpoint and ("127.0.0.1" in endpoint or "localhost" in endpoint):
-        # The local engine's emulator: one moto server answers S3 and Glue. Fake credentials, as for S3A.
-        return boto3.client(
-            "glue",
-            endpoint_url=endpoint,
-            region_name=spark.conf.get("spark.hadoop.fs.s3a.endpoint.region", "us-east-1"),
-            aws_access_key_id=spark.conf.get("spark.hadoop.fs.s3a.access.key", "testing"),
-            aws_secret_access_key=spark.conf.get("spark.hadoop.fs.s3a.secret.key", "testing"),
-        )
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or spark.conf.get("spark.hadoop.fs.s3a.endpoint.region", None)
-    return boto3.client("glue", region_name=region) if region else boto3.client("glue")
-
-
-def glue_columns(schema: T.StructType) -> List[Dict[str, str]]:
-    """Spark types as Hive types, the way Glue stores them (simpleString is Hive's spelling: bigint, float...)."""
-    return [{"Name": f.name, "Type": f.dataType.simpleString()} for f in schema.fields]
-
-
-def table_input(schema: T.StructType, location: str, version_note: str) -> Dict[str, Any]:
-    # Glue wants s3:// locations (EMRFS and Athena read them); S3A is only how Spark reaches the bucket locally.
-    s3_location = re.sub(r"^s3a://", "s3://", location)
-    return {
-        "Name": TABLE,
-        "TableType": "EXTERNAL_TABLE",
-        "Parameters": {"classification": "parquet", "schema_note": version_note},
-        # date, as Spark infers it from the ingest_date=2024-03-01 directory names
-        "PartitionKeys": [{"Name": "ingest_date", "Type": "date"}],
-        "StorageDescriptor": {
-            "Columns": glue_columns(schema),
-            "Location": s3_location,
-            "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-            "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-            "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
-        },
-    }
-
-
-def reset_table(glue, database: str) -> None:
-    """Start from a clean table: the lab is re-run, and versions would pile up."""
-    try:
-        glue.create_database(DatabaseInput={"Name": database, "Description": "emr-spark-labs student database"})
-    except glue.exceptions.AlreadyExistsException:
-        pass
-    try:
-        glue.delete_table(DatabaseName=database, Name=TABLE)
-    except glue.exceptions.EntityNotFoundException:
-        pass
-
 
 # ------------------------------------------------------------------------------------------- transforms
 
@@ -126,16 +77,10 @@ def read_merged(spark: SparkSession, table: str) -> DataFrame:
     return spark.read.option("mergeSchema", True).parquet(table)
 
 
-def transform(spark: SparkSession, table: str, database: str, rows: int) -> Dict[str, Any]:
+def parquet_evolution(spark: SparkSession, table: str, rows: int) -> Dict[str, Any]:
     table = table.rstrip("/")
-    glue = glue_client(spark)
-    reset_table(glue, database)
-
     write_batch(batch(spark, V1, 0, rows), table, "2024-03-01")
-    glue.create_table(DatabaseName=database, TableInput=table_input(V1, table, "v1"))
-
     write_batch(batch(spark, V2, rows, rows), table, "2024-03-02")
-    glue.update_table(DatabaseName=database, TableInput=table_input(V2, table, "v2: amount float->double, +channel, +discount"))
 
     # 1. mergeSchema over files with FLOAT and DOUBLE amounts
     try:
@@ -168,42 +113,64 @@ def transform(spark: SparkSession, table: str, database: str, rows: int) -> Dict
         F.sum(F.col("discount").isNull().cast("int")).alias("null_discount"),
     ).first()
     new_rows = merged.where(F.col("ingest_date") == "2024-03-02").where(F.col("channel").isNotNull()).count()
-
-    # 4. what the catalog says
-    versions = glue.get_table_versions(DatabaseName=database, TableName=TABLE)["TableVersions"]
-    current = glue.get_table(DatabaseName=database, Name=TABLE)["Table"]
-    glue_cols = {c["Name"]: c["Type"] for c in current["StorageDescriptor"]["Columns"]}
-    data_cols = {k: v for k, v in merged_schema.items() if k != "ingest_date"}
     return {
-        "params": {"rows_per_batch": rows, "table": table, "database": database, "glue_table": TABLE},
+        "params": {"rows_per_batch": rows, "table": table},
         "merge_before_backfill": merge_before,
         "merged_schema": merged_schema,
         "old_rows": {"rows": int(stats["rows"]), "null_channel": int(stats["null_channel"]), "null_discount": int(stats["null_discount"])},
         "old_rows_null_for_new_columns": int(stats["rows"]) == rows and int(stats["null_channel"]) == rows and int(stats["null_discount"]) == rows,
         "new_rows_with_channel": new_rows,
         "total_rows": merged.count(),
-        "glue": {
-            "versions": len(versions),
-            "version_ids": sorted(str(v["VersionId"]) for v in versions),
-            "version_columns": {str(v["VersionId"]): [c["Name"] + ":" + c["Type"] for c in v["Table"]["StorageDescriptor"]["Columns"]] for v in versions},
-            "current_columns": glue_cols,
-            "location": current["StorageDescriptor"]["Location"],
-        },
-        "catalog_matches_files": glue_cols == data_cols,
         "amount_type": merged_schema.get("amount"),
     }
 
 
+def iceberg_statements(name: str, rows: int) -> List[str]:
+    """The evolution as Spark SQL, one Iceberg commit (and one Glue version) per statement."""
+    countries = "array('DE', 'FR', 'US')"
+    channels = "array('web', 'app', 'store')"
+    return [
+        f"CREATE TABLE {name} (order_id BIGINT, amount FLOAT, country STRING) USING iceberg",
+        f"""INSERT INTO {name} SELECT id, CAST((id * 7919) % 10000 / 100.0 AS FLOAT),
+            element_at({countries}, CAST(id % 3 + 1 AS INT)) FROM range(0, {rows})""",
+        # metadata-only commits: no data file is read or rewritten
+        f"ALTER TABLE {name} ADD COLUMNS (channel STRING, discount DOUBLE)",
+        f"ALTER TABLE {name} ALTER COLUMN amount TYPE DOUBLE",
+        f"ALTER TABLE {name} RENAME COLUMN country TO country_code",
+        # the new batch by name, in the evolved schema
+        f"""INSERT INTO {name} SELECT id, (id * 7919) % 10000 / 100.0, element_at({countries}, CAST(id % 3 + 1 AS INT)),
+            element_at({channels}, CAST(id % 3 + 1 AS INT)), (id % 5) / 20.0 FROM range({rows}, {2 * rows})""",
+    ]
+
+
+def iceberg_evolution(spark: SparkSession, db: str, rows: int) -> Dict[str, Any]:
+    name = f"{ICEBERG_CATALOG}.{db}.{ICEBERG_TABLE}"
+    return labkit.iceberg_commits(spark, name, iceberg_statements(name, rows))
+
+
+def transform(spark: SparkSession, table: str, student: str, rows: int) -> Dict[str, Any]:
+    result = parquet_evolution(spark, table, rows)
+    result["iceberg"] = (
+        iceberg_evolution(spark, labkit.student_glue_database(student), rows)
+        if labkit.catalog_configured(spark, ICEBERG_CATALOG) else {"configured": False}
+    )
+    return result
+
+
 def main(argv=None) -> None:
     def extra(p):
-        p.add_argument("--table", required=True, help="the table's location (s3a:// or s3://)")
-        p.add_argument("--database", required=True, help="Glue database (created if missing)")
+        p.add_argument("--table", required=True, help="the Parquet table's location (s3a:// or s3://)")
+        p.add_argument("--student", required=True, help="student id: the Iceberg table goes to the student's Glue database")
         p.add_argument("--rows", type=int, default=1000)
+        p.add_argument("--warehouse", help="the Iceberg catalog's warehouse (for databases without a location)")
 
     args = labkit.lab_args("day3-schema-evolution", extra=extra, argv=argv)
-    spark = SparkSession.builder.getOrCreate()
-    database = re.sub(r"[^a-z0-9_]", "_", args.database.lower())
-    result = transform(spark, args.table, database, args.rows)
+    builder = SparkSession.builder
+    if args.warehouse:
+        # the cluster's classification defines the catalog for every student; where its files go is this run's
+        builder = builder.config(f"spark.sql.catalog.{ICEBERG_CATALOG}.warehouse", args.warehouse)
+    spark = builder.getOrCreate()
+    result = transform(spark, args.table, args.student, args.rows)
     labkit.write_result(spark, args.out, result)
     spark.stop()
 

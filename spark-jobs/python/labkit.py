@@ -20,6 +20,11 @@ here): a job imports it, builds its own session, and uses these helpers to
 - change SQL settings for one block of code                                  -> sql_conf
 - read YARN's ResourceManager REST API (on YARN: sandbox, EMR)                 -> yarn_rm_url, yarn_rest,
                                                                                 yarn_items
+- find the cluster's Iceberg catalog, commit to a table in it with Spark SQL, -> catalog_configured,
+  and ask the Glue API about the table (sandbox, EMR)                           student_glue_database,
+                                                                                iceberg_commits,
+                                                                                glue_client, read_glue_table,
+                                                                                read_back_through_glue
 
 Everything that reaches into the JVM goes through py4j (spark._jvm / spark._jsc / df._jdf). Those handles
 are not public PySpark API, but they are the stable way to see what Spark really did, and the Spark version
@@ -71,6 +76,12 @@ __all__ = [
     "list_files",
     "list_dir",
     "read_text",
+    "catalog_configured",
+    "student_glue_database",
+    "glue_client",
+    "read_glue_table",
+    "iceberg_commits",
+    "read_back_through_glue",
 ]
 
 # The jobs/stages/tasks part lives in labkit_jobs.py (shipped with it); a job reaches it through labkit.
@@ -559,3 +570,124 @@ def yarn_items(doc: Any, *keys: str) -> List[Dict[str, Any]]:
     if isinstance(doc, dict):
         return [doc]
     return list(doc or [])
+
+
+# ------------------------------------------------------------------------------ the Glue Data Catalog
+
+
+def catalog_configured(spark, catalog: str = "glue_catalog") -> bool:
+    """True when the cluster defines the Spark catalog (spark.sql.catalog.<name>, from its spark-defaults
+    classification): the sandbox and EMR labs that enable Iceberg's GlueCatalog, never local Spark."""
+    return spark.conf.get(f"spark.sql.catalog.{catalog}", None) is not None
+
+
+def student_glue_database(student: str) -> str:
+    """The student's own Glue database, made by the engine before the steps run (src/core/student-id.ts
+    glueDatabaseName: the same mapping)."""
+    import re
+
+    return ("labs_" + re.sub(r"[^a-z0-9_]", "_", student.lower()))[:255]
+
+
+def glue_client():
+    """boto3's Glue client as any AWS SDK on the node finds it: an EMR node's instance profile and Region; on the
+    sandbox the node's AWS environment (AWS_ENDPOINT_URL) pointing at the sandbox. Returns (client, region)."""
+    import os
+
+    import boto3  # on the cluster's Python, as on an EMR node
+
+    session = boto3.session.Session()
+    region = session.region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return session.client("glue", region_name=region), region
+
+
+def _glue_columns(sd: Dict[str, Any]) -> Dict[str, Any]:
+    """A StorageDescriptor's columns. Iceberg's GlueCatalog lists the current schema's columns first, then columns
+    of older schemas no longer in it (a renamed or dropped column), marked Parameters iceberg.field.current=false."""
+    cols = sd.get("Columns", [])
+    current = [c for c in cols if c.get("Parameters", {}).get("iceberg.field.current", "true") == "true"]
+    return {
+        "columns": [c["Name"] for c in cols],
+        "column_types": {c["Name"]: c.get("Type") for c in cols},
+        "current_columns": [f"{c['Name']}:{c.get('Type')}" for c in current],
+        "noncurrent_columns": [c["Name"] for c in cols if c not in current],
+    }
+
+
+def read_glue_table(spark, db: str, table: str) -> Dict[str, Any]:
+    """What the Glue API says about a table (GetTable, every page of GetTableVersions), as plain values, for a
+    check to compare with what Spark did. A failure is recorded as `error`, not raised: the checks then say which
+    Glue fact is missing."""
+    try:
+        glue, region = glue_client()
+        got = glue.get_table(DatabaseName=db, Name=table)["Table"]
+        versions = []
+        for page in glue.get_paginator("get_table_versions").paginate(DatabaseName=db, TableName=table):
+            versions += page["TableVersions"]
+    except Exception as e:  # noqa: BLE001
+        return {"error": f"{type(e).__name__}: {e}"}
+    params = got.get("Parameters", {})
+    sd = got.get("StorageDescriptor", {})
+    metadata = params.get("metadata_location")
+    versions.sort(key=lambda v: int(v["VersionId"]) if str(v.get("VersionId")).isdigit() else 0)
+    history = [
+        {"version_id": v.get("VersionId"), "current_columns": _glue_columns(v.get("Table", {}).get("StorageDescriptor", {}))["current_columns"]}
+        for v in versions
+    ]
+    return {
+        "region": region,
+        "endpoint": glue.meta.endpoint_url,
+        "table_type": params.get("table_type"),
+        "glue_table_type": got.get("TableType"),
+        **_glue_columns(sd),
+        "location": sd.get("Location"),
+        "metadata_location": metadata,
+        "previous_metadata_location": params.get("previous_metadata_location"),
+        # the file Glue points at, looked up in S3 (not taken from Spark)
+        "metadata_file_exists": bool(metadata) and bool(list_files(spark, metadata, recursive=False)),
+        "version_id": got.get("VersionId"),
+        "version_count": len(versions),
+        "version_ids": [v["version_id"] for v in history],
+        "metadata_locations_by_version": {
+            v.get("VersionId"): v.get("Table", {}).get("Parameters", {}).get("metadata_location") for v in versions
+        },
+        # the table's schema as each version has it, and how many versions changed it from the one before
+        "schema_by_version": history,
+        "schema_changes": sum(1 for a, b in zip(history, history[1:]) if a["current_columns"] != b["current_columns"]),
+    }
+
+
+def iceberg_commits(spark, name: str, statements: List[str]) -> Dict[str, Any]:
+    """Run Spark SQL statements on a fresh Iceberg table `catalog.db.table`, each statement one Iceberg commit (a new
+    metadata file, and with Iceberg's GlueCatalog one Glue CreateTable or UpdateTable). Returns what was run: what
+    Spark did, never evidence of what the catalog holds (a later application asks Glue for that)."""
+    catalog, db, _ = name.split(".")
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {catalog}.{db}")
+    # A clean table each run: PURGE deletes its files too (Iceberg's DROP TABLE alone keeps them), and Glue's
+    # versions start at 1 again.
+    spark.sql(f"DROP TABLE IF EXISTS {name} PURGE")
+    for sql in statements:
+        spark.sql(sql)
+    return {
+        "configured": True,
+        "table": name,
+        "database": db,
+        "commits": len(statements),
+        "statements": [" ".join(sql.split()) for sql in statements],
+    }
+
+
+def read_back_through_glue(spark, student: str, table: str, read_back: Callable[[Any, str], Dict[str, Any]],
+                           catalog: str = "glue_catalog") -> Dict[str, Any]:
+    """A second application's view of an Iceberg table in the student's Glue database: `read_back(spark, name)` (what
+    Spark reads through the catalog) and read_glue_table (what the Glue API says). Where the cluster defines no such
+    catalog (local Spark) only iceberg.configured false."""
+    if not catalog_configured(spark, catalog):
+        return {"iceberg": {"configured": False}}
+    db = student_glue_database(student)
+    name = f"{catalog}.{db}.{table}"
+    return {
+        "iceberg": {"configured": True, "table": name},
+        "reader": read_back(spark, name),
+        "glue": read_glue_table(spark, db, table),
+    }

@@ -118,7 +118,8 @@ const motoServers = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8'
 // day3-magic-committer: an S3 lab, so the local S3 emulator (moto) is running too when Ctrl-C comes.
 const ctrlCLabs: [string, boolean][] = [['day2-joins', false], ['day3-magic-committer', true]].filter(([id]) => !only || ids.includes(id as string)) as [string, boolean][];
 
-describe('Ctrl-C during a step', () => {
+// runIf: with LABS_ONLY naming neither lab the suite would have no test, which vitest reports as a failure
+describe.runIf(ctrlCLabs.length > 0)('Ctrl-C during a step', () => {
   it.each(ctrlCLabs)('%s: stops the Spark process (and the S3 emulator) cleanly, says so, exits 130 and leaves no process behind', async (lab, usesS3) => {
     const h = tempHome();
     const motosBefore = motoServers();
