@@ -107,7 +107,7 @@ def requests_of(spark: SparkSession, root: str, label: str, action: Callable[[],
         "seconds": round(rec.seconds, 3),
         "task_input_bytes": io["input_bytes"],
         "task_input_records": io["input_records_read"],
-        "scan_tasks": io["tasks"],
+        "tasks": io["tasks"],
         "requests": {k: delta.get(k, 0) for k in REQUEST_COUNTERS},
         "value": value,
     }
