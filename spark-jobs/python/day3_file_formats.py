@@ -10,8 +10,9 @@ then read back three ways:
              statistics, so the reader skips the ones that cannot match (predicate pushdown); Avro has no such
              statistics
 
-For each read the job records the bytes the Hadoop file system actually served (FileSystem statistics
-"bytesRead", the same counter behind the Input column of the Stages tab) and the time of that run; the
+For each read the job records the bytes its tasks read (the executors' task metrics, inputMetrics.bytesRead: the
+Input column of the Stages tab, measured by each task from its thread's Hadoop FileSystem statistics and sent to
+the driver with the task's end, so it means the same wherever the executors run) and the time of that run; the
 one-column query is also timed as the median of --runs interleaved runs.
 
 Run: spark-submit --packages org.apache.spark:spark-avro_2.12:3.5.6 --py-files labkit.py day3_file_formats.py
@@ -70,14 +71,18 @@ def queries(spark: SparkSession, path: str, fmt: str, rows: int) -> Dict[str, Ca
     }
 
 
-def measured(spark: SparkSession, path: str, action: Callable[[], Any]) -> Dict[str, Any]:
-    """Run once; bytes the file system served and the answer."""
-    before = labkit.fs_statistics(spark, path)
-    start = time.perf_counter()
-    value = action()
-    seconds = time.perf_counter() - start
-    delta = labkit.fs_statistics_delta(before, labkit.fs_statistics(spark, path))
-    return {"bytes_read": delta.get("bytesRead", 0), "first_run_s": round(seconds, 3), "answer": [str(v) for v in value[0]]}
+def measured(spark: SparkSession, label: str, action: Callable[[], Any]) -> Dict[str, Any]:
+    """Run once; the bytes and records the tasks read (executor task metrics) and the answer."""
+    with labkit.record_jobs(spark, label, f"day3 file formats: {label}") as rec:
+        value = action()
+    io = rec.summary()
+    return {
+        "bytes_read": io["input_bytes"],
+        "records_read": io["input_records_read"],
+        "tasks": io["tasks"],
+        "first_run_s": round(rec.seconds, 3),
+        "answer": [str(v) for v in value[0]],
+    }
 
 
 def transform(spark: SparkSession, root: str, rows: int, partitions: int, runs: int) -> Dict[str, Any]:
@@ -95,7 +100,7 @@ def transform(spark: SparkSession, root: str, rows: int, partitions: int, runs: 
     all_queries = {fmt: queries(spark, formats[fmt]["path"], fmt, rows) for fmt in FORMATS}
     for fmt in FORMATS:
         # One measured run of each query (this is also every query's warm-up).
-        formats[fmt]["reads"] = {q: measured(spark, formats[fmt]["path"], fn) for q, fn in all_queries[fmt].items()}
+        formats[fmt]["reads"] = {q: measured(spark, f"{fmt}-{q}", fn) for q, fn in all_queries[fmt].items()}
     # Timed (interleaved across formats): the one-column query. The others keep the time of their one run.
     timings = labkit.compare_medians({f"{fmt}.one_col": all_queries[fmt]["one_col"] for fmt in FORMATS}, runs=runs, warmup=0)
     for name, timing in timings.items():

@@ -15,10 +15,13 @@ includes the writer's options. So the classic write switches both for itself onl
 same JVM, the same data and the same emulator; the S3A counters around each write tell what it did.
 
 Evidence recorded per committer (result.json):
-  s3a.*     S3A's own request counters during the write: object_copy_requests, op_rename, files_copied,
-            object_put_request, object_multipart_initiated, committer_* counters, ...
+  s3a.*     S3A's request counters of the driver JVM during the write: object_copy_requests, op_rename,
+            files_copied, object_put_request, object_multipart_initiated, committer_* counters, ... The job commit
+            runs in the driver in every deploy mode, so these always cover it (the classic committer's renames
+            into the table); task commits run in the executors, which share the driver's JVM only on local[*]
+  task_output  records and bytes the write tasks wrote (executor task metrics, the same in every deploy mode)
   success   the _SUCCESS file: 0 bytes for the classic committer; for an S3A committer a JSON manifest
-            (name, committer, filenames, metrics) read back through the Hadoop FS API
+            (name, committer, filenames, metrics, iostatistics) read back through the Hadoop FS API
   output    files listed under the target and rows read back (the output is complete)
 
 Run: spark-submit --py-files labkit.py day3_magic_committer.py --out DIR --target s3a://bucket/prefix
@@ -27,7 +30,6 @@ Run: spark-submit --py-files labkit.py day3_magic_committer.py --out DIR --targe
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Dict
 
 from pyspark.sql import DataFrame, SparkSession
@@ -104,7 +106,12 @@ def read_success(spark: SparkSession, target: str) -> Dict[str, Any]:
             "committer": doc.get("committer"),
             "description": doc.get("description"),
             "filenames": [str(f) for f in doc.get("filenames", [])],
+            "files_committed": len(doc.get("filenames", [])),
+            "hostname": doc.get("hostname"),
             "metrics": doc.get("metrics", {}),
+            # the job commit's IOStatistics, aggregated with what the task commits saved in their .pendingset
+            # files: written by the committer itself, so they include executors' numbers in any deploy mode
+            "iostatistics": (doc.get("iostatistics") or {}).get("counters", {}),
         }
     )
     return info
@@ -130,11 +137,11 @@ def write_with(spark: SparkSession, df: DataFrame, target: str, committer: str) 
     sql_settings = CLASSIC_SQL_CONF if committer == "classic" else {}
     options = CLASSIC_WRITE_OPTIONS if committer == "classic" else {}
     before = labkit.fs_statistics(spark, target)
-    start = time.perf_counter()
-    with labkit.sql_conf(spark, sql_settings):
+    with labkit.sql_conf(spark, sql_settings), labkit.record_jobs(spark, f"write-{committer}", f"day3 magic committer: {committer} write") as rec:
         df.write.mode("overwrite").options(**options).parquet(target)
         protocol = spark.conf.get("spark.sql.sources.commitProtocolClass")
-    seconds = time.perf_counter() - start
+    seconds = rec.seconds
+    tasks = rec.summary()
     delta = labkit.fs_statistics_delta(before, labkit.fs_statistics(spark, target))
     counters = {k: delta.get(k, 0) for k in KEY_COUNTERS}
     output = list_output(spark, target)
@@ -145,6 +152,8 @@ def write_with(spark: SparkSession, df: DataFrame, target: str, committer: str) 
         "commit_protocol": protocol,
         "committer_name": options.get("fs.s3a.committer.name") or spark.conf.get("spark.hadoop.fs.s3a.committer.name", "(cluster default)"),
         "write_s": round(seconds, 3),
+        # what the write tasks produced, as the executors measured it (task metrics: the same in every deploy mode)
+        "task_output": {"records": tasks["output_records"], "bytes": tasks["output_bytes"], "tasks": tasks["tasks"]},
         "copies": counters["object_copy_requests"],
         "renames": counters["op_rename"],
         "s3a": counters,
@@ -179,6 +188,10 @@ def transform(spark: SparkSession, target: str, rows: int, partitions: int) -> D
         "magic_complete": magic["rows_read_back"] == rows and magic["output"]["part_files"] == partitions,
         "classic_complete": classic["rows_read_back"] == rows and classic["output"]["part_files"] == partitions,
         "copies_saved": classic["copies"] - magic["copies"],
+        # Two independent witnesses of the same bytes: the committer's manifest (what it committed) and the
+        # write tasks' metrics (what the executors wrote). Equal only if every task's output was committed.
+        "magic_bytes_committed_match_tasks": bool(magic["task_output"]["bytes"])
+        and magic["success"].get("iostatistics", {}).get("committer_bytes_committed") == magic["task_output"]["bytes"],
     }
 
 

@@ -9,9 +9,11 @@ One generated table (sales: day, store, amount) is stored on S3 in three layouts
   by_day       partitioned by day: one key prefix per day (day=0/, day=1/, ...), so a query for one day only
                lists and reads that prefix
 
-Then the same aggregation reads each layout (median of --runs interleaved runs after a warm-up), and S3A's own
-request counters (the storage statistics of the S3A file system) are recorded around one run of each:
-how many LIST, HEAD and GET requests the read cost. On S3 every request is a round trip of a few to tens of
+Then the same aggregation reads each layout (median of --runs interleaved runs after a warm-up). Around one run
+of each the job records what the tasks read (executor task metrics: bytes and records, the same in every deploy
+mode) and S3A's own request counters (the storage statistics of the driver JVM's S3A file system: every request
+under local[*], where the executors share that JVM; only the driver's listing on a cluster): how many LIST,
+HEAD and GET requests the read cost. On S3 every request is a round trip of a few to tens of
 milliseconds and is billed, so the request count is the cost of a layout.
 
 Run: spark-submit --py-files labkit.py day3_s3_io.py --out DIR --root s3a://bucket/prefix
@@ -88,15 +90,27 @@ def list_objects(spark: SparkSession, path: str) -> Dict[str, Any]:
     return {"objects": count, "bytes": size, "avg_object_bytes": size // max(count, 1), "prefixes": len(prefixes)}
 
 
-def requests_of(spark: SparkSession, root: str, action: Callable[[], Any]) -> Dict[str, Any]:
-    """Run action once; the S3A requests it sent and what it returned."""
+def requests_of(spark: SparkSession, root: str, label: str, action: Callable[[], Any]) -> Dict[str, Any]:
+    """Run action once: what its tasks read (executor task metrics), the S3A requests this JVM sent, the answer.
+
+    The two come from different places on purpose. Task metrics (bytes and records read) are measured by each
+    task and sent to the driver with its end: the executors' reads wherever they run. S3A's request counters
+    live in the S3A FileSystem instance of each JVM; read here, in the driver, they cover the executors' GETs
+    only when the executors share this JVM (local[*]); on YARN they are the driver's own listing.
+    """
     before = labkit.fs_statistics(spark, root)
-    start = time.perf_counter()
-    value = action()
-    seconds = time.perf_counter() - start
+    with labkit.record_jobs(spark, label, f"day3 s3 io: {label}") as rec:
+        value = action()
     delta = labkit.fs_statistics_delta(before, labkit.fs_statistics(spark, root))
-    counts = {k: delta.get(k, 0) for k in REQUEST_COUNTERS}
-    return {"seconds": round(seconds, 3), "requests": counts, "value": value}
+    io = rec.summary()
+    return {
+        "seconds": round(rec.seconds, 3),
+        "task_input_bytes": io["input_bytes"],
+        "task_input_records": io["input_records_read"],
+        "tasks": io["tasks"],
+        "requests": {k: delta.get(k, 0) for k in REQUEST_COUNTERS},
+        "value": value,
+    }
 
 
 def rows_key(rows):
@@ -131,14 +145,14 @@ def transform(spark: SparkSession, root: str, rows: int, small_files: int, compa
         "compact_one_day": lambda: daily_totals(read_layout(spark, paths["compact"]).where(F.col("day") == 3)).collect(),
     }
     # One recorded run each (also the warm-up): requests per read.
-    recorded = {name: requests_of(spark, root, q) for name, q in queries.items()}
+    recorded = {name: requests_of(spark, root, name, q) for name, q in queries.items()}
     answers = {name: rows_key(r.pop("value")) for name, r in recorded.items()}
     # Timed: the full scan on the two unpartitioned layouts, runs interleaved.
     timings = labkit.compare_medians({k: queries[k] for k in ("small", "compact")}, runs=runs, warmup=0)
     reads = {name: {**recorded[name], **(timings[name].as_dict() if name in timings else {})} for name in queries}
 
     req = {name: reads[name]["requests"]["store_io_request"] for name in reads}
-    read_bytes = {name: reads[name]["requests"]["stream_read_bytes"] for name in reads}
+    read_bytes = {name: reads[name]["task_input_bytes"] for name in reads}
     med = {name: timings[name].median for name in timings}
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     return {
@@ -158,6 +172,9 @@ def transform(spark: SparkSession, root: str, rows: int, small_files: int, compa
             "small_over_compact_requests": round(req["small"] / max(req["compact"], 1), 2),
             "compact_over_by_day_requests_one_day": round(req["compact_one_day"] / max(req["by_day_one_day"], 1), 2),
             "compact_over_by_day_bytes_one_day": round(read_bytes["compact_one_day"] / max(read_bytes["by_day_one_day"], 1), 2),
+            "compact_over_by_day_records_one_day": round(
+                reads["compact_one_day"]["task_input_records"] / max(reads["by_day_one_day"]["task_input_records"], 1), 2
+            ),
             "objects_small_over_compact": round(layouts["small"]["objects"] / max(layouts["compact"]["objects"], 1), 1),
         },
     }

@@ -29,6 +29,11 @@ __all__ = ["JobRecord", "record_jobs", "group_cpu_seconds", "wait_for_listeners"
 #   The store is filled asynchronously by a listener, so right after the action returns the last events may
 #   not be processed yet: we wait for the listener bus to drain (LiveListenerBus.waitUntilEmpty, the hook
 #   Spark's own tests use), then poll until every job of the group is finished.
+# * The tasks' I/O (inputMetrics.bytesRead/recordsRead, outputMetrics.bytesWritten/recordsWritten) is read from the
+#   driver's status store (AppStatusStore.lastStageAttempt, the store behind the Stages tab): executors measure it
+#   per task and send it with each task's end, so it is the executors' I/O in every deploy mode. A Hadoop
+#   FileSystem's own statistics, by contrast, live in the JVM that did the I/O: read in the driver they cover
+#   the executors only when they share its JVM (local[*]).
 # * statusTracker has no "skipped" state and no shuffle metrics. A stage of a finished job that completed
 #   no task and has none running was skipped: its shuffle output already existed. The UI's REST API
 #   (uiWebUrl + /api/v1/applications/<app>/stages) reports the status itself and the shuffle read/write
@@ -162,6 +167,8 @@ class JobRecord:
             # CPU the tasks used, summed over stages: unlike wall time it barely grows when other programs
             # compete for the cores, so it shows the work an action costs (null without the REST API)
             "executor_cpu_ms": sum_or_none(s["executor_cpu_ms"] for s in self.stages),
+            # what the tasks read and wrote, as the executors measured it (the same in every deploy mode)
+            **{k: sum_or_none(s[k] for s in self.stages) for k in TASK_IO_KEYS},
             "stage_list": self.stages,
             **({"rest_api": self.rest_note} if self.rest_note else {}),
         }
@@ -176,13 +183,33 @@ def sum_or_none(values) -> Optional[float]:
     return int(total) if all(isinstance(v, int) for v in values) else round(total, 1)
 
 
+#: per-stage task I/O keys (executor task metrics), summed over the stages in JobRecord.summary()
+TASK_IO_KEYS = ("input_bytes", "input_records_read", "output_bytes", "output_records")
+
 _NO_NUMBERS = {
     key: None
     for key in (
         "name", "tasks", "completed_tasks", "failed_tasks", "attempt", "shuffle_read_bytes", "shuffle_write_bytes",
         "input_records", "spill_disk_bytes", "executor_run_ms", "executor_cpu_ms",
+        *TASK_IO_KEYS,
     )
 }
+
+
+def _task_io(store, stage_id: int, skipped: bool) -> Dict[str, Optional[int]]:
+    """The stage's task I/O as the executors reported it (see the note at the top); a skipped stage ran no task."""
+    if skipped:
+        return {k: 0 for k in TASK_IO_KEYS}
+    try:
+        data = store.lastStageAttempt(int(stage_id))
+    except Exception:  # noqa: BLE001 - dropped from the store (spark.ui.retainedStages): unknown, not zero
+        return {k: None for k in TASK_IO_KEYS}
+    return {
+        "input_bytes": int(data.inputBytes()),
+        "input_records_read": int(data.inputRecords()),
+        "output_bytes": int(data.outputBytes()),
+        "output_records": int(data.outputRecords()),
+    }
 
 
 def _collect(sc, record: JobRecord, timeout_s: float) -> None:
@@ -206,6 +233,7 @@ def _collect(sc, record: JobRecord, timeout_s: float) -> None:
         for sid in info.stageIds:
             stage_jobs.setdefault(int(sid), []).append(job_id)
 
+    store = sc._jsc.sc().statusStore()
     rest = _rest_stages(sc)
     record.rest_note = None if rest is not None else _rest_state["last_error"]
     stages = []
@@ -221,12 +249,13 @@ def _collect(sc, record: JobRecord, timeout_s: float) -> None:
             else ("complete" if info.numCompletedTasks >= info.numTasks else "incomplete")
         )
         r = (rest or {}).get(sid)
+        status = str(r["status"]).lower() if r else inferred
         stages.append(
             {
                 "stage_id": sid,
                 "job_ids": stage_jobs[sid],
                 "name": info.name,
-                "status": str(r["status"]).lower() if r else inferred,
+                "status": status,
                 "tasks": int(info.numTasks),  # = partitions of the RDD this stage computes
                 "completed_tasks": int(info.numCompletedTasks),
                 "failed_tasks": int(info.numFailedTasks),
@@ -237,6 +266,7 @@ def _collect(sc, record: JobRecord, timeout_s: float) -> None:
                 "spill_disk_bytes": int(r["diskBytesSpilled"]) if r else None,
                 "executor_run_ms": int(r["executorRunTime"]) if r else None,
                 "executor_cpu_ms": round(int(r["executorCpuTime"]) / 1e6, 1) if r else None,
+                **_task_io(store, sid, status == "skipped"),
             }
         )
     record.job_ids = job_ids
