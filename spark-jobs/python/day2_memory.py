@@ -1,32 +1,33 @@
-"""Lab day2-memory: Spark's unified memory model, spills, GC, off-heap memory.
+"""Lab day2-memory: Spark's unified memory model, spills, GC, off-heap memory, one setting at a time.
 
-The same workload runs in two steps with different memory settings (lab.yaml step conf; heap sizes must
-be set when the JVM starts, so they are spark-submit settings, never code):
+Every step runs the same workload as its own Spark application (memory settings are fixed when the executor JVM
+starts, so they are spark-submit settings in lab.yaml, never code). The lab's shared conf is the `base` step; each
+other step changes exactly ONE setting on top of it and compares itself with base's result.json:
 
-  small  a 512 MB driver JVM (in local mode the executor IS the driver JVM), spark.memory.fraction 0.1:
-         about 20 MB of unified (execution + storage) memory
-  tuned  a larger heap, the default fraction 0.6, more shuffle partitions (smaller sorts per task), G1
-         flags, and 512 MB of off-heap memory for Tungsten (spark.memory.offHeap.*)
+  base      1 GB heap, spark.memory.fraction 0.6 (default), no off-heap, the JVM's default GC settings
+  fraction  spark.memory.fraction 0.1: a sixth of the unified memory
+  offheap   spark.memory.offHeap.enabled + spark.memory.offHeap.size: a pool outside the heap
+  gc        one GC flag in the executor JVM's options (a small fixed young generation)
 
 The workload:
-  cache   a 1M-row DataFrame persisted MEMORY_ONLY: what fraction of it fits in storage memory
-  sort    2M rows with a 48-character payload sorted globally and written to the no-op sink: every
-          reduce task sorts its partition in execution memory and spills to disk when it does not fit
+  cache   a DataFrame persisted MEMORY_ONLY: how much of it fits in storage memory
+  sort    rows with a 48-character payload sorted globally and written to the no-op sink: every reduce task sorts
+          its partition in execution memory and spills to disk when it does not fit
 
-Recorded: the memory settings and the unified-memory arithmetic, spill bytes (memory and disk) per stage
-and in total (the Stages tab's Spill columns, from the UI's REST API), GC time and the collectors in use,
-the executor's memory pools (on-heap/off-heap storage) and peak memory metrics. The tuned step also reads
-the small step's result.json and compares.
+Everything measured is the executors' own account, read from the driver's status store (the data behind the UI's
+Executors and Stages tabs and REST /api/v1/applications/<id>/executors and /stages; read in-process, so it is the
+same in YARN cluster mode, where the UI sits behind the ResourceManager's proxy): the non-driver executors when
+there are any (YARN), else the driver entry (local mode, where the driver JVM is the executor). Nothing is read back
+from the configuration.
 
-Run: spark-submit --conf spark.driver.memory=... --py-files labkit.py day2_memory.py --out DIR --label NAME
-     [--compare-with URI_OF_OTHER_RESULT_JSON] [--rows N]
+Run: spark-submit --conf ... --py-files labkit.py day2_memory.py --out DIR --label NAME
+     [--compare-with URI_OF_BASE_RESULT_JSON] [--rows N]
 """
 
 from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from typing import Any, Dict, List, Optional
 
 from pyspark import StorageLevel
@@ -35,7 +36,10 @@ from pyspark.sql import functions as F
 
 import labkit
 
-RESERVED_MB = 300  # Spark's reserved system memory (UnifiedMemoryManager.RESERVED_SYSTEM_MEMORY_BYTES)
+MIB = 2**20
+# executor metrics (ExecutorMetricType) kept from the executors' peaks; the GC ones are cumulative counters
+PEAK_KEYS = ("JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffHeapExecutionMemory",
+             "OnHeapStorageMemory", "OffHeapStorageMemory", "MinorGCCount", "MinorGCTime", "MajorGCCount", "MajorGCTime")
 
 # ------------------------------------------------------------------------------------------- transforms
 
@@ -45,7 +49,9 @@ def build_rows(spark: SparkSession, rows: int) -> DataFrame:
     return spark.range(0, rows, 1, numPartitions=4).select(
         ((F.col("id") * F.lit(2654435761)) % F.lit(1_000_000_007)).alias("sort_key"),
         F.col("id"),
-        F.sha2(F.col("id").cast("string"), 256).substr(1, 48).alias("payload"),
+        # 48 hex digits of three 64-bit hashes: as incompressible as a SHA-256 (the cache and the spill files do not
+        # shrink it) and cheaper to compute; every step builds these rows twice
+        F.concat(*[F.lpad(F.hex(F.xxhash64(F.col("id"), F.lit(seed))), 16, "0") for seed in (1, 2, 3)]).alias("payload"),
     )
 
 
@@ -54,198 +60,172 @@ def sort_job(df: DataFrame) -> None:
     df.orderBy("sort_key").write.format("noop").mode("overwrite").save()
 
 
-# ------------------------------------------------------------------------------------------ REST reads
+# ------------------------------------------------------------------------- the executors' own account
 
 
-def rest(spark, path: str) -> Optional[Any]:
+def _store(spark):
     sc = spark.sparkContext
-    if not sc.uiWebUrl:
-        return None
-    url = f"{sc.uiWebUrl.rstrip('/')}/api/v1/applications/{sc.applicationId}/{path}"
-    try:
-        with urllib.request.urlopen(url, timeout=15) as resp:  # noqa: S310 - our own driver's UI
-            return json.load(resp)
-    except Exception:  # noqa: BLE001 - the UI may be unreachable (YARN proxy on EMR): record None
-        return None
+    labkit.wait_for_listeners(sc, 10)  # the store is filled asynchronously from the listener bus
+    return sc._jsc.sc().statusStore()
 
 
-def stage_spill(spark, stage_ids: List[int]) -> Dict[str, Any]:
-    """memoryBytesSpilled / diskBytesSpilled per stage (the Stages tab's 'Spill (Memory)' and 'Spill (Disk)').
-    Memory spill is the size of the data in its deserialized in-memory form when it was spilled, disk
-    spill its serialized size on disk."""
-    per_stage, mem, disk, peak = [], 0, 0, 0
+def _scala_list(spark, seq) -> list:
+    return list(spark._jvm.scala.collection.JavaConverters.seqAsJavaListConverter(seq).asJava())
+
+
+def _opt(option):
+    return option.get() if option.isDefined() else None
+
+
+def executors(spark) -> Dict[str, Any]:
+    """The executors where tasks ran (REST /executors): the non-driver ones on a cluster, the driver entry in local
+    mode. Memory pools as each executor's memory manager reports them; peaks from its metrics (polled every
+    spark.executor.metrics.pollingInterval); GC counters summed over executors, pools and peaks their maximum."""
+    every = _scala_list(spark, _store(spark).executorList(False))
+    workers = [e for e in every if e.id() != "driver"] or [e for e in every if e.id() == "driver"]
+    rows = []
+    for e in workers:
+        mm = _opt(e.memoryMetrics())
+        peak = _opt(e.peakMemoryMetrics())
+        rows.append({
+            "id": str(e.id()),
+            "total_cores": int(e.totalCores()),
+            "total_tasks": int(e.totalTasks()),
+            "total_gc_time_ms": int(e.totalGCTime()),  # the Executors tab's 'GC Time'
+            "total_duration_ms": int(e.totalDuration()),
+            "max_memory": int(e.maxMemory()),  # Executors tab 'Storage Memory' total: unified on-heap + off-heap
+            "total_onheap_storage_memory": int(mm.totalOnHeapStorageMemory()) if mm else None,
+            "total_offheap_storage_memory": int(mm.totalOffHeapStorageMemory()) if mm else None,
+            "peak": {k: int(peak.getMetricValue(k)) for k in PEAK_KEYS} if peak else {},
+        })
+    peak_of = lambda k: max((r["peak"].get(k, 0) for r in rows), default=0)  # noqa: E731
+    sum_of = lambda k: sum(r["peak"].get(k, 0) for r in rows)  # noqa: E731
+    return {
+        "where": "driver (local mode: the driver JVM runs the tasks)" if workers and workers[0].id() == "driver"
+        else f"{len(rows)} executor(s) on the cluster",
+        "ids": [r["id"] for r in rows],
+        "list": rows,
+        "unified_onheap_mb": round(max((r["total_onheap_storage_memory"] or 0 for r in rows), default=0) / MIB, 1),
+        "unified_offheap_mb": round(max((r["total_offheap_storage_memory"] or 0 for r in rows), default=0) / MIB, 1),
+        "peak_onheap_execution_bytes": peak_of("OnHeapExecutionMemory"),
+        "peak_offheap_execution_bytes": peak_of("OffHeapExecutionMemory"),
+        "peak_jvm_heap_bytes": peak_of("JVMHeapMemory"),
+        "minor_gc_count": sum_of("MinorGCCount"),
+        "minor_gc_time_ms": sum_of("MinorGCTime"),
+        "major_gc_count": sum_of("MajorGCCount"),
+        "major_gc_time_ms": sum_of("MajorGCTime"),
+        "total_gc_time_ms": sum(r["total_gc_time_ms"] for r in rows),
+    }
+
+
+def stage_metrics(spark, stage_ids: List[int]) -> Dict[str, Any]:
+    """Per stage, the sums of its tasks' metrics (REST /stages/<id>): spill (the Stages tab's 'Spill (Memory)', the
+    deserialized size when spilled, and 'Spill (Disk)', its serialized size on disk), peak execution memory (the
+    largest task's sort buffers) and jvmGcTime."""
+    store = _store(spark)
+    per_stage = []
     for sid in stage_ids:
-        attempts = rest(spark, f"stages/{sid}")
-        if attempts is None:
-            return {"available": False}
-        a = max(attempts, key=lambda x: x.get("attemptId", 0))
-        m, d = int(a.get("memoryBytesSpilled", 0)), int(a.get("diskBytesSpilled", 0))
-        mem, disk = mem + m, disk + d
-        peak = max(peak, int(a.get("peakExecutionMemory", 0)))
-        per_stage.append({"stage_id": sid, "name": a.get("name"), "tasks": a.get("numTasks"),
-                          "memory_bytes_spilled": m, "disk_bytes_spilled": d,
-                          "peak_execution_memory": int(a.get("peakExecutionMemory", 0))})
-    return {"available": True, "memory_bytes_spilled": mem, "disk_bytes_spilled": disk,
-            "max_stage_peak_execution_memory": peak, "stages": per_stage}
+        try:
+            a = store.lastStageAttempt(int(sid))
+        except Exception:  # noqa: BLE001 - a skipped stage has no attempt data
+            continue
+        per_stage.append({"stage_id": sid, "name": str(a.name()).split(" at ")[0], "tasks": int(a.numTasks()),
+                          "memory_bytes_spilled": int(a.memoryBytesSpilled()),
+                          "disk_bytes_spilled": int(a.diskBytesSpilled()),
+                          "peak_execution_memory": int(a.peakExecutionMemory()),
+                          "jvm_gc_time_ms": int(a.jvmGcTime()),
+                          "executor_run_time_ms": int(a.executorRunTime())})
+    total = lambda k: sum(s[k] for s in per_stage)  # noqa: E731
+    return {"memory_bytes_spilled": total("memory_bytes_spilled"), "disk_bytes_spilled": total("disk_bytes_spilled"),
+            "max_stage_peak_execution_memory": max((s["peak_execution_memory"] for s in per_stage), default=0),
+            "jvm_gc_time_ms": total("jvm_gc_time_ms"), "executor_run_time_ms": total("executor_run_time_ms"),
+            "stages": per_stage}
 
 
-def executor_memory(spark) -> Dict[str, Any]:
-    """The Executors tab: GC time and memory pools of the (only, in local mode) executor, 'driver'."""
-    labkit.wait_for_listeners(spark.sparkContext, 10)
-    data = rest(spark, "executors")
-    if not data:
-        return {"available": False}
-    ex = next((e for e in data if e.get("id") == "driver"), data[0])
-    mm = ex.get("memoryMetrics") or {}
-    peak = ex.get("peakMemoryMetrics") or {}
-    keep = ("JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffHeapExecutionMemory",
-            "OnHeapStorageMemory", "OffHeapStorageMemory", "MinorGCTime", "MajorGCTime", "MinorGCCount", "MajorGCCount")
-    return {
-        "available": True,
-        "total_gc_time_ms": int(ex.get("totalGCTime", 0)),
-        "total_duration_ms": int(ex.get("totalDuration", 0)),
-        "max_memory": int(ex.get("maxMemory", 0)),  # unified memory (on-heap + off-heap) the UI shows
-        "memory_used": int(ex.get("memoryUsed", 0)),
-        "total_onheap_storage_memory": int(mm.get("totalOnHeapStorageMemory", 0)),
-        "total_offheap_storage_memory": int(mm.get("totalOffHeapStorageMemory", 0)),
-        "peak_memory_metrics": {k: peak.get(k) for k in keep if k in peak},
-    }
-
-
-def jvm_facts(spark) -> Dict[str, Any]:
-    """The JVM the executor runs in: max heap, garbage collectors and their counts/times so far."""
-    jvm = spark._jvm
-    mx = jvm.java.lang.management.ManagementFactory
-    collectors = []
-    for bean in mx.getGarbageCollectorMXBeans():
-        collectors.append({"name": str(bean.getName()), "count": int(bean.getCollectionCount()),
-                           "time_ms": int(bean.getCollectionTime())})
-    args = [str(a) for a in mx.getRuntimeMXBean().getInputArguments()]
-    return {
-        "max_heap_bytes": int(jvm.java.lang.Runtime.getRuntime().maxMemory()),
-        "collectors": collectors,
-        "gc_time_ms": sum(c["time_ms"] for c in collectors),
-        "gc_flags": [a for a in args if a.startswith("-XX:") or a.startswith("-Xm")],
-    }
+def cache_fit(spark, rows: int) -> Dict[str, Any]:
+    """A MEMORY_ONLY cache: what does not fit in storage memory is not kept (and recomputed when needed). The
+    storage status (REST /storage/rdd) is the block managers' report of the partitions they hold."""
+    cached = build_rows(spark, rows).persist(StorageLevel.MEMORY_ONLY)
+    cached.count()
+    infos = [i for i in spark.sparkContext._jsc.sc().getRDDStorageInfo() if i.numPartitions() > 0]
+    info = max(infos, key=lambda i: i.memSize(), default=None)
+    out = {"cached_partitions": int(info.numCachedPartitions()) if info else 0,
+           "partitions": int(info.numPartitions()) if info else None,
+           "memory_bytes": int(info.memSize()) if info else 0}
+    out["fully_cached"] = info is not None and out["cached_partitions"] == out["partitions"]
+    cached.unpersist(blocking=True)
+    return out
 
 
 def read_json(spark, uri: str) -> Optional[Dict[str, Any]]:
-    """Another step's result.json, through Hadoop FS (a local path here, s3:// on EMR)."""
+    """Another step's result.json, through Hadoop FS (a local path here, hdfs:// or s3:// on a cluster)."""
     text = labkit.read_text(spark, uri)
     return None if text is None else json.loads(text)
 
 
-# ---------------------------------------------------------------------------------------------- transform
+def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def compare(me: Dict[str, Any], base: Dict[str, Any]) -> Dict[str, Any]:
+    """This step against base: every value measured in both applications."""
+    mx, bx = me["executor"], base["executor"]
+    return {
+        "other_label": base.get("label"),
+        "spill_bytes": me["spill_bytes"], "base_spill_bytes": base["spill_bytes"],
+        "spills_more": me["spill_bytes"] > base["spill_bytes"],
+        "fully_cached": me["storage"]["fully_cached"], "base_fully_cached": base["storage"]["fully_cached"],
+        "cached_partitions": me["storage"]["cached_partitions"],
+        "base_cached_partitions": base["storage"]["cached_partitions"],
+        "unified_onheap_ratio": ratio(mx["unified_onheap_mb"], bx["unified_onheap_mb"]),
+        "peak_onheap_execution_ratio": ratio(mx["peak_onheap_execution_bytes"], bx["peak_onheap_execution_bytes"]),
+        "peak_offheap_execution_bytes": mx["peak_offheap_execution_bytes"],
+        "base_peak_offheap_execution_bytes": bx["peak_offheap_execution_bytes"],
+        "minor_gc_count": mx["minor_gc_count"], "base_minor_gc_count": bx["minor_gc_count"],
+        "minor_gc_count_ratio": ratio(mx["minor_gc_count"], bx["minor_gc_count"]),
+        # reported, not asserted: GC time and wall time move with the load of a shared machine
+        "gc_time_ms": mx["total_gc_time_ms"], "base_gc_time_ms": bx["total_gc_time_ms"],
+        "sort_seconds": me["sort"]["seconds"], "base_sort_seconds": base["sort"]["seconds"],
+    }
 
 
 def settings(spark) -> Dict[str, Any]:
+    """The settings this application started with: recorded to read next to the measurements, never checked."""
     conf = spark.sparkContext.getConf()
-    get = lambda k, d=None: conf.get(k, d)  # noqa: E731
-    return {
-        "spark.driver.memory": get("spark.driver.memory", "1g"),
-        "spark.executor.memory": get("spark.executor.memory", "1g"),
-        "spark.memory.fraction": float(get("spark.memory.fraction", "0.6")),
-        "spark.memory.storageFraction": float(get("spark.memory.storageFraction", "0.5")),
-        "spark.memory.offHeap.enabled": get("spark.memory.offHeap.enabled", "false") == "true",
-        "spark.memory.offHeap.size": get("spark.memory.offHeap.size", "0"),
-        "spark.sql.shuffle.partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
-        "spark.driver.extraJavaOptions": get("spark.driver.extraJavaOptions", ""),
-    }
+    keys = ("spark.driver.memory", "spark.executor.memory", "spark.memory.fraction", "spark.memory.offHeap.enabled",
+            "spark.memory.offHeap.size", "spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")
+    return {k: conf.get(k, None) for k in keys} | {"spark.master": spark.sparkContext.master}
 
 
 def transform(spark: SparkSession, label: str, rows: int, compare_with: Optional[str]) -> Dict[str, Any]:
-    s = settings(spark)
-    jvm_start = jvm_facts(spark)
-    heap_mb = jvm_start["max_heap_bytes"] / 2**20
-    unified_mb = (heap_mb - RESERVED_MB) * s["spark.memory.fraction"]
-    result: Dict[str, Any] = {
-        "label": label,
-        "params": {"rows": rows},
-        "settings": s,
-        "unified_memory": {
-            "heap_mb": round(heap_mb, 1),
-            "reserved_mb": RESERVED_MB,
-            "unified_mb": round(unified_mb, 1),  # (heap - 300 MB) x spark.memory.fraction
-            "storage_protected_mb": round(unified_mb * s["spark.memory.storageFraction"], 1),
-            "user_memory_mb": round((heap_mb - RESERVED_MB) * (1 - s["spark.memory.fraction"]), 1),
-        },
-    }
+    result: Dict[str, Any] = {"label": label, "params": {"rows": rows}, "settings": settings(spark)}
+    result["storage"] = cache_fit(spark, rows)
 
-    # storage: how much of a 1M-row DataFrame fits in storage memory (MEMORY_ONLY: what does not fit is
-    # simply not cached, and recomputed when needed)
-    cached = build_rows(spark, rows // 2).persist(StorageLevel.MEMORY_ONLY)
-    cached.count()
-    labkit.wait_for_listeners(spark.sparkContext, 10)
-    rdds = rest(spark, "storage/rdd") or []
-    entry = rdds[0] if rdds else {}
-    result["storage"] = {
-        "cached_partitions": entry.get("numCachedPartitions"),
-        "partitions": entry.get("numPartitions"),
-        "memory_bytes": entry.get("memoryUsed"),
-        "fully_cached": bool(entry) and entry.get("numCachedPartitions") == entry.get("numPartitions"),
-    }
-    cached.unpersist(blocking=True)
-
-    # execution: the big sort
     t0 = time.perf_counter()
     with labkit.record_jobs(spark, f"sort-{label}", f"day2 memory: global sort ({label})") as rec:
         sort_job(build_rows(spark, rows))
     seconds = time.perf_counter() - t0
     summary = rec.summary()
     ran = [st["stage_id"] for st in summary["stage_list"] if st["status"] != "skipped"]
-    spill = stage_spill(spark, ran)
-    ex = executor_memory(spark)
-    jvm_end = jvm_facts(spark)
-    result["sort"] = {
-        "seconds": round(seconds, 2),
-        "tasks_per_stage": summary["tasks_per_stage"],
-        "shuffle_write_bytes": summary["shuffle_write_bytes"],
-        **spill,
-    }
-    result["spilled"] = bool(spill.get("disk_bytes_spilled", 0) > 0)
-    result["spill_bytes"] = spill.get("disk_bytes_spilled")
-    result["spill_memory_bytes"] = spill.get("memory_bytes_spilled")
-    result["executor"] = ex
-    result["gc"] = {
-        "total_gc_time_ms": ex.get("total_gc_time_ms"),  # Executors tab 'GC Time'
-        "jvm_gc_time_ms": jvm_end["gc_time_ms"],
-        "collectors": [c["name"] for c in jvm_end["collectors"]],
-        "collector_stats": jvm_end["collectors"],
-        "flags": jvm_end["gc_flags"],
-        "gc_share_of_task_time": round(ex["total_gc_time_ms"] / ex["total_duration_ms"], 3)
-        if ex.get("available") and ex.get("total_duration_ms") else None,
-    }
-    result["off_heap"] = {
-        "enabled": s["spark.memory.offHeap.enabled"],
-        "size": s["spark.memory.offHeap.size"],
-        "pool_bytes": ex.get("total_offheap_storage_memory"),
-        "peak_offheap_execution_bytes": (ex.get("peak_memory_metrics") or {}).get("OffHeapExecutionMemory"),
-    }
+    stages = stage_metrics(spark, ran)
+    result["sort"] = {"seconds": round(seconds, 2), "tasks_per_stage": summary["tasks_per_stage"], **stages}
+    result["spill_bytes"] = stages["disk_bytes_spilled"]
+    result["spill_memory_bytes"] = stages["memory_bytes_spilled"]
+    result["spilled"] = stages["disk_bytes_spilled"] > 0
+    result["executor"] = executors(spark)
 
     if compare_with:
-        other = read_json(spark, compare_with)
-        if other is not None:
-            o_spill, m_spill = other.get("spill_bytes") or 0, result["spill_bytes"] or 0
-            result["compare"] = {
-                "other_label": other.get("label"),
-                "other_spill_bytes": o_spill,
-                "spill_bytes": m_spill,
-                "spills_less": m_spill < o_spill,
-                "spill_reduction_bytes": o_spill - m_spill,
-                "other_sort_seconds": (other.get("sort") or {}).get("seconds"),
-                "sort_seconds": result["sort"]["seconds"],
-                "other_gc_time_ms": (other.get("gc") or {}).get("total_gc_time_ms"),
-                "gc_time_ms": result["gc"]["total_gc_time_ms"],
-                "other_fully_cached": (other.get("storage") or {}).get("fully_cached"),
-            }
+        base = read_json(spark, compare_with)
+        if base is not None:
+            result["compare"] = compare(result, base)
     return result
 
 
 def main(argv=None) -> None:
     def extra(p):
-        p.add_argument("--label", required=True, help="name of this memory setup (small, tuned)")
-        p.add_argument("--rows", type=int, default=2_000_000, help="rows to sort")
-        p.add_argument("--compare-with", default=None, help="result.json of the run to compare with")
+        p.add_argument("--label", required=True, help="name of this memory setup (base, fraction, offheap, gc)")
+        p.add_argument("--rows", type=int, default=1_000_000, help="rows to cache, and to sort")
+        p.add_argument("--compare-with", default=None, help="base's result.json")
 
     labkit.run_step(
         "day2-memory: memory model, spills, GC, off-heap",
