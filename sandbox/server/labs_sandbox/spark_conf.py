@@ -103,6 +103,26 @@ def s3_properties(endpoint: str) -> dict[str, str]:
     return props
 
 
+# EMR's S3A committer "magicv2" (6.15+) is EMR's own; EMR's MagicCommitProtocol is already Spark's commit protocol for
+# s3a:// there. Apache Spark has neither, so its default protocol would never ask S3A's committer factory and the
+# classic committer would run. The sandbox binds Apache's S3A magic committer instead, as the local engine does:
+# Spark's PathOutputCommitProtocol and BindingParquetOutputCommitter (spark-hadoop-cloud, on every JVM's classpath).
+APACHE_MAGIC_COMMITTER = {
+    "spark.hadoop.fs.s3a.committer.name": "magic",
+    "spark.hadoop.fs.s3a.committer.magic.enabled": "true",
+    "spark.sql.sources.commitProtocolClass": "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol",
+    "spark.sql.parquet.output.committer.class": "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter",
+}
+
+
+def magic_committer_defaults(configurations: list[dict]) -> dict[str, str]:
+    """Apache's magic committer for a cluster whose core-site asks for EMR's magicv2 (empty otherwise)."""
+    core = _props(configurations, "core-site")
+    if core.get("fs.s3a.committer.name") == "magicv2" and core.get("fs.s3a.committer.magic.enabled", "").lower() == "true":
+        return dict(APACHE_MAGIC_COMMITTER)
+    return {}
+
+
 def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, event_log_dir: str, configurations: Optional[list[dict]] = None) -> dict[str, str]:
     """What EMR's own spark-defaults.conf gives every step (master yarn, event logs for the History Server)."""
     jars = ":".join(cluster_jars(ivy_dir, configurations or []))
@@ -127,6 +147,7 @@ def base_defaults(*, endpoint: str, python: str, spark_home: str, ivy_dir: str, 
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
         **s3_properties(endpoint),
+        **magic_committer_defaults(configurations or []),
         **env,
     }
 

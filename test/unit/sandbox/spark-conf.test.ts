@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAGIC_COMMITTER_CORE_SITE } from '../../../src/core/emr/configurations.js';
 import { repoRoot } from '../../helpers/cli.js';
 import { projectPython } from '../../helpers/project-venv.js';
 
@@ -33,6 +34,8 @@ out = {
     "iceberg": base(iceberg),
     "written": sc.write_spark_conf_dir(tmp / "conf", base(lab), lab),
     "file": (tmp / "conf" / "spark-defaults.conf").read_text(),
+    # the core-site the EMR engine sends for a lab with committer: magic (EMR's magicv2)
+    "magic": base([{"Classification": "core-site", "Properties": json.loads(os.environ["MAGIC_CORE_SITE"])}]),
 }
 
 # BOOTSTRAPPING: a stand-in spark-submit that records its argv, and retrieves the jars only when told to. Like
@@ -85,6 +88,7 @@ interface Cases {
   iceberg: Record<string, string>;
   written: Record<string, string>;
   file: string;
+  magic: Record<string, string>;
   missing: string | null;
   calls: string[];
   glue: { afterSkip: string[]; stale: string | null; current: [string, string]; versions: [string, string][] };
@@ -97,13 +101,24 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'spark-conf-'));
   const r = spawnSync(projectPython(), ['-c', CASES, tmp], {
     encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'sandbox', 'server'), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+    env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'sandbox', 'server'), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', MAGIC_CORE_SITE: JSON.stringify(MAGIC_COMMITTER_CORE_SITE) },
   });
   if (r.status !== 0) throw new Error(r.stderr);
   out = JSON.parse(r.stdout) as Cases;
 }, 60_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('spark_conf: the magic committer on a sandbox cluster', () => {
+  it("binds Apache's S3A magic committer through Spark's PathOutputCommitProtocol where EMR's core-site asks for magicv2", () => {
+    expect(out.magic).toMatchObject({
+      'spark.hadoop.fs.s3a.committer.name': 'magic',
+      'spark.sql.sources.commitProtocolClass': 'org.apache.spark.internal.io.cloud.PathOutputCommitProtocol',
+      'spark.sql.parquet.output.committer.class': 'org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter',
+    });
+    expect(Object.keys(out.plain).filter((k) => k.includes('committer') || k.includes('commitProtocol'))).toEqual([]);
+  });
+});
 
 describe('spark_conf: Iceberg on a sandbox cluster, as EMR turns it on', () => {
   it('takes iceberg-defaults iceberg.enabled "true" (any case) as on, anything else as off', () => {
