@@ -127,6 +127,8 @@ def transform(spark: SparkSession, root: str, rows: int, partitions: int, runs: 
             # predicate pushdown: bytes read for one column without / with a 1% filter
             "parquet_one_col_over_filtered_bytes": ratio(b["parquet"]["one_col"]["bytes_read"], b["parquet"]["filtered"]["bytes_read"]),
             "orc_one_col_over_filtered_bytes": ratio(b["orc"]["one_col"]["bytes_read"], b["orc"]["filtered"]["bytes_read"]),
+            # ORC's row-group skipping counted in rows decoded: on S3A the bytes hide it (see the lab's check)
+            "orc_one_col_over_filtered_records": ratio(b["orc"]["one_col"]["records_read"], b["orc"]["filtered"]["records_read"]),
             "avro_one_col_over_filtered_bytes": ratio(b["avro"]["one_col"]["bytes_read"], b["avro"]["filtered"]["bytes_read"]),
             "one_col_avro_over_parquet_time": round(b["avro"]["one_col"]["median_s"] / b["parquet"]["one_col"]["median_s"], 2),
         },
