@@ -10,19 +10,19 @@ import { alive } from '../../src/engines/sandbox/yarn-cluster.js';
 import { scopedCheckProblems } from '../helpers/check-targets.js';
 import { runLabsAsync, spawnLabs, tempHome } from '../helpers/cli.js';
 import { processesWith } from '../helpers/processes.js';
+import { sandboxSuiteLabs } from '../helpers/sandbox-labs.js';
 import { projectCopy } from '../helpers/project-copy.js';
 
 /**
  * The sandbox suite: ONE sandbox (real YARN/HDFS minicluster, real spark-submit in cluster deploy mode) started by
  * `labs sandbox up` through the built CLI, one cluster reused by every lab, stopped by `labs sandbox down --yes`.
  *
- * Which labs run here besides day2-joins: every lab with a check scoped to the sandbox (`targets:` naming it, a fact
- * only a cluster shows: YARN containers, queues, Glue, CloudWatch, node loss), so no such check goes unrun in CI;
- * LABS_SANDBOX_LABS=all (or a comma list) runs others too, e.g. before a release. Each lab takes 1.5-4 minutes here.
+ * Which labs run here besides day2-joins: test/helpers/sandbox-labs.ts (every lab with a sandbox-scoped check, and
+ * one daily slice of the others).
  */
-const clusterLabs = labIds().filter((id) => loadLab(id).checks.some((c) => c.targets?.includes('sandbox')));
-const asked = process.env.LABS_SANDBOX_LABS;
-const sandboxLabs = (asked === 'all' ? labIds() : asked ? asked.split(',').filter(Boolean) : clusterLabs).filter((id) => id !== 'day2-joins');
+const picked = sandboxSuiteLabs({ ids: labIds(), scoped: (id) => loadLab(id).checks.some((c) => c.targets?.includes('sandbox')), asked: process.env.LABS_SANDBOX_LABS, day: Math.floor(Date.now() / 86_400_000) });
+const sandboxLabs = picked.labs;
+console.log(`sandbox suite: ${picked.note}`);
 const home = tempHome('labs-sandbox-suite-');
 const env = { LABS_HOME: home, LABS_SANDBOX_PORT: '0', LABS_SANDBOX_IDLE_TIMEOUT: '60', LABS_SANDBOX_METRICS_SECONDS: '10' };
 const project = projectCopy();
