@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import { diagnose } from '../../core/run/diagnose.js';
-import { EnvironmentError, InterruptedError } from '../../core/errors.js';
+import { EnvironmentError } from '../../core/errors.js';
 import type { Lab, Step } from '../../core/lab/lab-schema.js';
 import type { RunListener, StepRecord } from '../../core/run/run-record.js';
 import { isScalaJob, usesS3 } from '../../core/run/step-plan.js';
 import { initialRecords, localStepArgv, runPlan, type LabFiles, type LocalWhere, type RunPlan } from '../../core/run/run-plan.js';
 import type { Engine, PlanOptions, RunContext, StepOutcome } from '../engine.js';
 import { readLabFiles } from '../lab-files.js';
-import { archiveJavaOptions, ensureClassDataArchive } from './class-data-archive.js';
 import { requireJava } from './java.js';
 import { freePort, isPortFree } from './ports.js';
 import { ensurePythonEnv, venvFor, type PythonEnv } from './python-env.js';
@@ -36,8 +35,6 @@ export class LocalEngine implements Engine {
   private files: LabFiles | undefined;
   private pyenv: PythonEnv | undefined;
   private s3: S3Emulator | undefined;
-  /** the drivers' class-data archive, once prepare() has it (class-data-archive.ts) */
-  private archive: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly opts: LocalEngineOptions) {
@@ -50,13 +47,11 @@ export class LocalEngine implements Engine {
    * its spark-submit runs the jar too.
    */
   async prepare(onEvent: RunListener, signal: AbortSignal, lab?: Lab): Promise<void> {
-    const java = requireJava(this.env);
+    requireJava(this.env);
     const reqs = requirementsFile(this.opts.projectRoot);
     const env = venvFor(this.opts.cacheDir, reqs, this.opts.config.local.python);
     const onProgress = (message: string) => onEvent({ type: 'setup', message });
     this.pyenv = await ensurePythonEnv(env, reqs, this.opts.config.local.python, onProgress, signal);
-    this.archive = await ensureClassDataArchive({ cacheDir: this.opts.cacheDir, pyenv: this.pyenv, java, env: this.env, onProgress, signal });
-    if (signal.aborted) throw new InterruptedError('stopped while preparing the local engine');
     if (!lab || lab.steps.some(isScalaJob)) {
       await ensureScalaJar({ projectRoot: this.opts.projectRoot, cacheDir: this.opts.cacheDir, onProgress, signal, env: this.env });
     }
@@ -91,7 +86,6 @@ export class LocalEngine implements Engine {
       // --packages (S3A, spark-avro) resolve from Maven Central once, then come from the cache (also in CI).
       'spark.jars.ivy': path.join(this.opts.cacheDir, 'ivy'),
       'spark.sql.warehouse.dir': `file://${path.join(dir, 'spark-warehouse')}`,
-      ...(this.archive ? { 'spark.driver.defaultJavaOptions': archiveJavaOptions(this.archive) } : {}),
     };
   }
 
