@@ -160,7 +160,6 @@ describe('the EMR sandbox, through the built CLI', () => {
   }, 30 * 60_000);
 });
 
-
 describe('Ctrl-C during `labs sandbox up`', () => {
   // Its own LABS_HOME, so a second, short-lived server: interrupted while its cluster's YARN is starting, the command
   // stops what it started (server, YARN/HDFS JVMs), says so and exits 130.

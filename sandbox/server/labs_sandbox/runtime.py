@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from . import logs, scaling
 from .settings import LOCK, settings
-from .spark_conf import BootstrapFailure, aws_env, base_defaults, ensure_cluster_jars, s3a_jars, write_spark_conf_dir
+from .spark_conf import BootstrapFailure, aws_env, base_defaults, ensure_cluster_jars, s3a_jars, spark_submit_env, write_spark_conf_dir
 from .yarn import MiniCluster, YarnStartError
 
 APP_ID = re.compile(r"\b(application_\d+_\d+)\b")
@@ -82,12 +82,10 @@ class StepExecution:
             "SPARK_CONF_DIR": str(self.runtime.spark_conf_dir),
             "PYSPARK_PYTHON": s.python,
             "SPARK_DIST_CLASSPATH": ":".join(s3a_jars(s.ivy_dir)),
-            "PATH": f"{Path(s.spark_submit).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **spark_submit_env(s.spark_submit, s.spark_home),
             # the node's AWS identity, Region and (here) endpoint, as a client-mode driver's AWS SDKs see them
             **aws_env(s.endpoint),
         })
-        if s.spark_home:
-            env["SPARK_HOME"] = s.spark_home
         return env
 
     def start(self) -> None:

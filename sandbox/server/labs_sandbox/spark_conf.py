@@ -190,10 +190,11 @@ class BootstrapFailure(Exception):
     pass
 
 
-def _resolver_env(spark_submit: str, spark_home: str) -> dict[str, str]:
-    # pyspark's bin/spark-submit finds SPARK_HOME by importing pyspark with the first python3 on PATH: without these
-    # the server's own environment (the venv is not activated) makes it fail before Ivy runs.
-    env = {**os.environ, "PATH": f"{Path(spark_submit).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def spark_submit_env(spark_submit: str, spark_home: str) -> dict[str, str]:
+    """What the venv's spark-submit needs in the server's environment (the venv is not activated there): pyspark's
+    bin/spark-submit finds SPARK_HOME by importing pyspark with the first python3 on PATH, so without these it fails
+    before Ivy or YARN is reached."""
+    env = {"PATH": f"{Path(spark_submit).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     if spark_home:
         env["SPARK_HOME"] = spark_home
     return env
@@ -212,7 +213,7 @@ def _ensure_packages(what: str, name: str, packages: str, excludes: str, jars: l
         cmd += ["--conf", f"spark.jars.excludes={excludes}"]
     with open(log, "wb") as out:
         try:
-            subprocess.run([*cmd, "--packages", packages, str(noop)], cwd=work, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_resolver_env(spark_submit, spark_home), timeout=600, check=False)
+            subprocess.run([*cmd, "--packages", packages, str(noop)], cwd=work, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **spark_submit_env(spark_submit, spark_home)}, timeout=600, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             out.write(f"{type(e).__name__}: {e}\n".encode())
     missing = [j for j in jars if not Path(j).exists()]
@@ -220,12 +221,12 @@ def _ensure_packages(what: str, name: str, packages: str, excludes: str, jars: l
         raise BootstrapFailure(f"could not fetch {what} from Maven Central ({', '.join(Path(m).name for m in missing)}; see {log})")
 
 
-def ensure_s3a_jars(spark_submit: str, ivy_dir: str, work: Path, spark_home: str = "") -> None:
+def ensure_s3a_jars(spark_submit: str, ivy_dir: str, work: Path, spark_home: str) -> None:
     """Fetch the S3A jars into the Ivy cache once (Maven Central), as a bootstrap action would install them on EMR."""
     _ensure_packages("the S3A jars", "s3a", S3A_PACKAGES, S3A_EXCLUDES, s3a_jars(ivy_dir), spark_submit, ivy_dir, work, spark_home)
 
 
-def ensure_cluster_jars(spark_submit: str, ivy_dir: str, work: Path, configurations: list[dict], spark_home: str = "") -> None:
+def ensure_cluster_jars(spark_submit: str, ivy_dir: str, work: Path, configurations: list[dict], spark_home: str) -> None:
     """BOOTSTRAPPING: the S3A jars, and Iceberg's when the cluster enables it (what EMR installs on its nodes)."""
     ensure_s3a_jars(spark_submit, ivy_dir, work, spark_home)
     if iceberg_enabled(configurations):
