@@ -44,14 +44,15 @@ PEAK_KEYS = ("JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory", "OffH
 # ------------------------------------------------------------------------------------------- transforms
 
 
-def build_rows(spark: SparkSession, rows: int) -> DataFrame:
-    """Rows with a scattered sort key and a 48-character payload: ~100 bytes each in Tungsten's format."""
-    return spark.range(0, rows, 1, numPartitions=4).select(
+def build_rows(spark: SparkSession, rows: int, partitions: int = 4, hashes: int = 3) -> DataFrame:
+    """Rows with a scattered sort key and a payload of 16 hex digits per hash: 3 hashes (48 characters) make ~100
+    bytes per row in Tungsten's format."""
+    return spark.range(0, rows, 1, numPartitions=partitions).select(
         ((F.col("id") * F.lit(2654435761)) % F.lit(1_000_000_007)).alias("sort_key"),
         F.col("id"),
-        # 48 hex digits of three 64-bit hashes: as incompressible as a SHA-256 (the cache and the spill files do not
-        # shrink it) and cheaper to compute; every step builds these rows twice
-        F.concat(*[F.lpad(F.hex(F.xxhash64(F.col("id"), F.lit(seed))), 16, "0") for seed in (1, 2, 3)]).alias("payload"),
+        # hex digits of 64-bit hashes: as incompressible as a SHA-256 (the cache and the spill files do not shrink
+        # them) and cheaper to compute; every step builds these rows twice
+        F.concat(*[F.lpad(F.hex(F.xxhash64(F.col("id"), F.lit(seed))), 16, "0") for seed in range(1, hashes + 1)]).alias("payload"),
     )
 
 
@@ -142,10 +143,18 @@ def stage_metrics(spark, stage_ids: List[int]) -> Dict[str, Any]:
             "stages": per_stage}
 
 
+# The cached rows carry 12 hashes (192 characters: ~180 MB cached in all, in 8 partitions of ~23 MB): more than every
+# executor's storage memory together at fraction 0.05 (~30 MB each holds one partition, wherever the tasks land; the
+# sort's 1M rows cache in ~51 MB, which two YARN executors' ~60 MB can hold whole when the tasks split 2 + 2), and
+# well inside one base executor's ~430 MB.
+CACHE_HASHES = 12
+CACHE_PARTITIONS = 8
+
+
 def cache_fit(spark, rows: int) -> Dict[str, Any]:
     """A MEMORY_ONLY cache: what does not fit in storage memory is not kept (and recomputed when needed). The
     storage status (REST /storage/rdd) is the block managers' report of the partitions they hold."""
-    cached = build_rows(spark, rows).persist(StorageLevel.MEMORY_ONLY)
+    cached = build_rows(spark, rows, CACHE_PARTITIONS, CACHE_HASHES).persist(StorageLevel.MEMORY_ONLY)
     cached.count()
     infos = [i for i in spark.sparkContext._jsc.sc().getRDDStorageInfo() if i.numPartitions() > 0]
     info = max(infos, key=lambda i: i.memSize(), default=None)
