@@ -1,14 +1,9 @@
 """Lab day3-streaming-fault-tolerance: a stream that dies mid-batch and restarts without losing or doubling input.
 
-Two ways Spark makes a stream survive failures, side by side:
+The Structured Streaming half of the lab (the DStream half, a receiver with a write-ahead log whose driver is
+killed and recovered, is day3_dstream_recovery.py).
 
-DStreams (the old API, step "crash" only, kept short): a receiver reads lines from a socket (a small server in
-this driver). Received data lives in executor memory until a batch processes it, so the receiver also writes
-it to a write-ahead log (spark.streaming.receiver.writeAheadLog.enable) in the checkpoint directory, and the
-StreamingContext checkpoints its graph and state (updateStateByKey) there. The job records the WAL and
-checkpoint files and the running totals.
-
-Structured Streaming (both steps): sensor readings arrive as JSON files (written by the job itself); the query
+Structured Streaming: sensor readings arrive as JSON files (written by the job itself); the query
 cleans them with a Python UDF and writes Parquet through the file sink, which is exactly-once: a batch's files
 only count once the batch is recorded in <output>/_spark_metadata.
 
@@ -33,13 +28,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
 import time
 import urllib.request
 from typing import Any, Dict, List, Optional
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -71,79 +63,6 @@ def list_names(spark: SparkSession, uri: str, recursive: bool = False) -> List[s
     return [f.path for f in labkit.list_files(spark, uri, recursive)]
 
 
-# ------------------------------------------------------------------------------------------------ DStreams
-
-
-class LineServer(threading.Thread):
-    """Serves the given lines to the first client on 127.0.0.1, then holds the connection open."""
-
-    def __init__(self, lines: List[str]) -> None:
-        super().__init__(daemon=True)
-        self.lines = lines
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        self.sock.settimeout(120)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.sendall(("\n".join(self.lines) + "\n").encode("utf-8"))
-            self.done.wait(180)  # closing early would make the receiver reconnect
-
-    def close(self) -> None:
-        self.done.set()
-        self.sock.close()
-
-
-def dstream_run(spark: SparkSession, root: str, timeout_s: int) -> Dict[str, Any]:
-    """Receiver + WAL + checkpointed updateStateByKey; stops once the totals cover every line sent."""
-    from pyspark.streaming import StreamingContext  # deprecated API: imported only where the lab shows it
-
-    lines = [f"{r['sensor']},{r['value']}" for i in (1, 2) for r in file_readings(i)]
-    expected: Dict[str, int] = {}
-    for line in lines:
-        k, v = line.split(",")
-        expected[k] = expected.get(k, 0) + int(v)
-    server = LineServer(lines)
-    server.start()
-    ckpt = f"{root}/dstream-checkpoint"
-    ssc = StreamingContext(spark.sparkContext, 1)
-    ssc.checkpoint(ckpt)  # graph + state; the WAL of received blocks goes under <ckpt>/receivedData
-    latest: Dict[str, Any] = {"totals": {}, "batches": 0}
-
-    def keep(rdd) -> None:  # runs on the driver after every batch
-        latest["totals"] = dict(rdd.collect())
-        latest["batches"] += 1
-
-    stream = ssc.socketTextStream("127.0.0.1", server.port, StorageLevel.MEMORY_AND_DISK)  # no replica: the WAL is the copy
-    totals = stream.map(lambda l: (l.split(",")[0], int(l.split(",")[1]))).updateStateByKey(lambda new, old: sum(new) + (old or 0))
-    totals.foreachRDD(keep)
-    ssc.start()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while latest["totals"] != expected and time.monotonic() < deadline:
-            time.sleep(0.5)
-    finally:
-        ssc.stop(stopSparkContext=False, stopGraceFully=False)
-        server.close()
-    files = list_names(spark, ckpt, recursive=True)
-    return {
-        "wal_enabled": spark.conf.get("spark.streaming.receiver.writeAheadLog.enable", "false"),
-        "lines_sent": len(lines),
-        "totals": dict(sorted(latest["totals"].items())),
-        "totals_match": latest["totals"] == expected,
-        "batches": latest["batches"],
-        "wal_files": len([f for f in files if "/receivedData/" in f]),
-        "checkpoint_files": len([f for f in files if f.split("/")[-1].startswith("checkpoint-")]),
-    }
-
-
 # ------------------------------------------------------------------------------------ Structured Streaming
 
 
@@ -173,7 +92,7 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
     conf = spark._jsc.hadoopConfiguration()
     jvm.org.apache.hadoop.fs.Path(source).getFileSystem(conf).mkdirs(jvm.org.apache.hadoop.fs.Path(source))
     files = range(1, CRASH_BATCH + 2) if phase == "crash" else range(1, FILES + 1)
-    attempt = app_attempt(spark)
+    attempt = labkit.app_attempt(spark)
     kill_after = KILL_AFTER_FILE if phase == "availability" and attempt == 1 else None
     events = spark.readStream.schema(SCHEMA).option("maxFilesPerTrigger", 1).json(source)
     query = clean(events, phase == "crash").writeStream.format("parquet").option("path", output).option("checkpointLocation", ckpt).start()
@@ -230,13 +149,6 @@ def structured_run(spark: SparkSession, root: str, phase: str, timeout_s: int) -
     return out
 
 
-def app_attempt(spark: SparkSession) -> Optional[int]:
-    """The YARN ApplicationMaster attempt this driver runs in (SparkContext.applicationAttemptId, set in cluster
-    mode on YARN); None elsewhere."""
-    attempt = spark.sparkContext._jsc.sc().applicationAttemptId()
-    return int(attempt.get()) if attempt.isDefined() else None
-
-
 def yarn_attempts(spark: SparkSession) -> Optional[Dict[str, Any]]:
     """The application's attempts as the ResourceManager lists them (its REST API, from yarn-site's webapp address,
     which Spark ships to the driver); None where there is no ResourceManager (local[*])."""
@@ -263,13 +175,11 @@ def yarn_attempts(spark: SparkSession) -> Optional[Dict[str, Any]]:
 def transform(spark: SparkSession, root: str, phase: str, timeout_s: int) -> Dict[str, Any]:
     root = root.rstrip("/")
     result: Dict[str, Any] = {"phase": phase, "params": {"files": FILES, "per_file": PER_FILE, "crash_batch": CRASH_BATCH}}
-    if phase == "crash":
-        result["dstream"] = dstream_run(spark, root, timeout_s)
     result["structured"] = structured_run(spark, root, phase, timeout_s)
     if phase == "availability":
         attempts = yarn_attempts(spark)
         result["availability"] = {
-            "attempt": app_attempt(spark),
+            "attempt": labkit.app_attempt(spark),
             "max_app_attempts": spark.sparkContext.getConf().get("spark.yarn.maxAppAttempts", None),
             "yarn_attempts": attempts,
             "attempts": attempts["count"] if attempts else None,

@@ -52,6 +52,7 @@ __all__ = [
     "Timing",
     "compare_medians",
     "run_info",
+    "app_attempt",
     "final_plan",
     "plan_is_final",
     "is_adaptive",
@@ -155,6 +156,13 @@ def _json_safe(value: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(value)
+
+
+def app_attempt(spark) -> Optional[int]:
+    """The YARN ApplicationMaster attempt this driver runs in (SparkContext.applicationAttemptId, set in cluster
+    deploy mode on YARN), None elsewhere: a job that must act differently once YARN has restarted it asks this."""
+    attempt = spark.sparkContext._jsc.sc().applicationAttemptId()
+    return int(attempt.get()) if attempt.isDefined() else None
 
 
 def run_info(spark) -> Dict[str, Any]:

@@ -19,16 +19,12 @@ describe('README Quick start', () => {
   });
 });
 
-/**
- * Issue 12: every lab's README says what a student sees on each target, under one heading, one bullet per target.
- * PENDING: labs whose READMEs were being rewritten in parallel when the section was added; empty it as they gain it.
- */
+/** Issue 12: every lab's README says what a student sees on each target, under one heading, one bullet per target. */
 describe('lab READMEs: "On each target"', () => {
   const labsDir = new URL('../../labs/', import.meta.url);
-  const PENDING = new Set(['day3-streaming-fault-tolerance']);
   const labs = readdirSync(labsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
-  it.each(labs.filter((id) => !PENDING.has(id)))('%s has the section with a bullet for local, sandbox and emr', (id) => {
+  it.each(labs)('%s has the section with a bullet for local, sandbox and emr', (id) => {
     const text = readFileSync(new URL(`${id}/README.md`, labsDir), 'utf8');
     const parts = text.split('\n## On each target\n');
     expect(parts.length, 'exactly one "## On each target" heading').toBe(2);
