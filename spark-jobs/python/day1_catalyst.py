@@ -94,10 +94,6 @@ def write_tables(spark: SparkSession, root: str, rows: int) -> Dict[str, str]:
 # ----------------------------------------------------------------------------------------- plan helpers
 
 
-def _java_list(spark: SparkSession, scala_seq) -> list:
-    return list(spark._jvm.scala.collection.JavaConverters.seqAsJavaListConverter(scala_seq).asJava())
-
-
 def explain(df: DataFrame, mode: str) -> List[str]:
     """What df.explain(mode) prints (simple, extended, codegen, cost, formatted), as lines."""
     return str(df.sparkSession._jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), mode)).splitlines()
@@ -151,7 +147,7 @@ def join_tree(spark: SparkSession, plan) -> str:
         return f"({join_tree(spark, plan.left())} ⋈ {join_tree(spark, plan.right())})"
     if name == "LogicalRelation" and plan.catalogTable().isDefined():
         return str(plan.catalogTable().get().identifier().table())
-    children = _java_list(spark, plan.children())
+    children = labkit.scala_list(plan.children())
     if len(children) == 1:
         return join_tree(spark, children[0])
     return name
@@ -165,7 +161,7 @@ def first_join(spark: SparkSession, plan) -> Optional[str]:
         node = stack.pop()
         if node.getClass().getSimpleName() == "Join":
             deepest = node
-        stack.extend(_java_list(spark, node.children()))
+        stack.extend(labkit.scala_list(node.children()))
     if deepest is None:
         return None
     sides = [join_tree(spark, deepest.left()), join_tree(spark, deepest.right())]
@@ -191,7 +187,7 @@ def estimated_join_rows(spark: SparkSession, plan) -> List[Optional[int]]:
             rc = node.stats().rowCount()
             # rowCount is an Option[BigInt]; py4j may hand the value over as a Python int or a JVM object
             out.append(int(str(rc.get())) if rc.isDefined() else None)
-        stack[:0] = _java_list(spark, node.children())
+        stack[:0] = labkit.scala_list(node.children())
     return out
 
 

@@ -109,14 +109,6 @@ def read_plan(spark, uri: str) -> Dict[str, Any]:
 # ----------------------------------------------------------------------------------- Spark's own view
 
 
-def _scala_list(seq) -> list:
-    it = seq.iterator()
-    out = []
-    while it.hasNext():
-        out.append(it.next())
-    return out
-
-
 def _opt(option) -> Optional[Any]:
     return option.get() if option.isDefined() else None
 
@@ -125,9 +117,9 @@ def executors(sc) -> List[Dict[str, Any]]:
     """Every executor of the application, live or removed: the status store behind
     /api/v1/applications/<id>/executors?status=all (read in the driver: on YARN that REST API sits behind the
     ResourceManager's proxy)."""
-    store = sc._jsc.sc().statusStore()
+    store = labkit.status_store(sc)
     out = []
-    for e in _scala_list(store.executorList(False)):
+    for e in labkit.scala_list(store.executorList(False)):
         if e.id() == "driver":
             continue
         attrs = e.attributes()

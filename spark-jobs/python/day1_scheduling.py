@@ -86,9 +86,7 @@ def wait_until_running(spark: SparkSession, group: str, timeout_s: float = 60.0)
 def stage_pools(spark: SparkSession, group: str) -> List[str]:
     """The scheduler pool each stage of a job group ran in (the Stages tab's 'Pool Name' column)."""
     sc = spark.sparkContext
-    jsc = sc._jsc.sc()
-    jsc.listenerBus().waitUntilEmpty(10_000)
-    store = jsc.statusStore()
+    store = labkit.status_store(sc)
     tracker = sc.statusTracker()
     pools = []
     for job_id in tracker.getJobIdsForGroup(group):
@@ -144,8 +142,7 @@ def trial(spark: SparkSession, index: int, slots: int, waves: int, long_ms: int,
 
 def live_pools(spark: SparkSession) -> List[Dict[str, Any]]:
     """The pools the task scheduler built (FAIR: the allocation file's pools + 'default'; FIFO: none)."""
-    pools = spark._jvm.scala.collection.JavaConverters.seqAsJavaListConverter(
-        spark.sparkContext._jsc.sc().getAllPools()).asJava()
+    pools = labkit.scala_list(spark.sparkContext._jsc.sc().getAllPools())
     return sorted(
         ({"name": str(p.name()), "scheduling_mode": str(p.schedulingMode()), "min_share": int(p.minShare()),
           "weight": int(p.weight())} for p in pools),

@@ -110,11 +110,8 @@ def executors(spark: SparkSession) -> Dict[str, Any]:
     """The executors the driver knows, from its status store: the data of the Executors tab and of
     GET /api/v1/applications/<app-id>/executors (no HTTP needed, so it works behind YARN's proxy too)."""
     sc = spark.sparkContext
-    jsc = sc._jsc.sc()
-    jsc.listenerBus().waitUntilEmpty(10_000)
     rows = []
-    for e in spark._jvm.scala.collection.JavaConverters.seqAsJavaListConverter(
-            jsc.statusStore().executorList(True)).asJava():
+    for e in labkit.scala_list(labkit.status_store(sc).executorList(True)):
         rows.append({
             "id": str(e.id()),
             "host_port": str(e.hostPort()),

@@ -64,16 +64,6 @@ def sort_job(df: DataFrame) -> None:
 # ------------------------------------------------------------------------- the executors' own account
 
 
-def _store(spark):
-    sc = spark.sparkContext
-    labkit.wait_for_listeners(sc, 10)  # the store is filled asynchronously from the listener bus
-    return sc._jsc.sc().statusStore()
-
-
-def _scala_list(spark, seq) -> list:
-    return list(spark._jvm.scala.collection.JavaConverters.seqAsJavaListConverter(seq).asJava())
-
-
 def _opt(option):
     return option.get() if option.isDefined() else None
 
@@ -82,7 +72,7 @@ def executors(spark) -> Dict[str, Any]:
     """The executors where tasks ran (REST /executors): the non-driver ones on a cluster, the driver entry in local
     mode. Memory pools as each executor's memory manager reports them; peaks from its metrics (polled every
     spark.executor.metrics.pollingInterval); GC counters summed over executors, pools and peaks their maximum."""
-    every = _scala_list(spark, _store(spark).executorList(False))
+    every = labkit.scala_list(labkit.status_store(spark.sparkContext).executorList(False))
     workers = [e for e in every if e.id() != "driver"] or [e for e in every if e.id() == "driver"]
     rows = []
     for e in workers:
@@ -123,7 +113,7 @@ def stage_metrics(spark, stage_ids: List[int]) -> Dict[str, Any]:
     """Per stage, the sums of its tasks' metrics (REST /stages/<id>): spill (the Stages tab's 'Spill (Memory)', the
     deserialized size when spilled, and 'Spill (Disk)', its serialized size on disk), peak execution memory (the
     largest task's sort buffers) and jvmGcTime."""
-    store = _store(spark)
+    store = labkit.status_store(spark.sparkContext)
     per_stage = []
     for sid in stage_ids:
         try:

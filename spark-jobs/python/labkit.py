@@ -70,6 +70,8 @@ __all__ = [
     "JobRecord",
     "group_cpu_seconds",
     "wait_for_listeners",
+    "status_store",
+    "scala_list",
     "sum_or_none",
     "sql_conf",
     "hadoop_fs",
@@ -86,7 +88,7 @@ __all__ = [
 ]
 
 # The jobs/stages/tasks part lives in labkit_jobs.py (shipped with it); a job reaches it through labkit.
-from labkit_jobs import JobRecord, group_cpu_seconds, record_jobs, sum_or_none, wait_for_listeners  # noqa: E402
+from labkit_jobs import JobRecord, group_cpu_seconds, record_jobs, status_store, sum_or_none, wait_for_listeners  # noqa: E402
 
 # --------------------------------------------------------------------------------------------- arguments
 
@@ -296,9 +298,14 @@ JOIN_NODE_NAMES = (
 )
 
 
-def _seq(jvm, scala_seq) -> list:
-    """A Scala Seq (e.g. SparkPlan.children) as a Python list of py4j objects."""
-    return list(jvm.scala.collection.JavaConverters.seqAsJavaListConverter(scala_seq).asJava())
+def scala_list(scala_seq) -> list:
+    """A Scala Seq (SparkPlan.children, the status store's executorList, getAllPools, ...) as a Python list of py4j
+    objects, through its own iterator (no JVM handle needed)."""
+    it = scala_seq.iterator()
+    out = []
+    while it.hasNext():
+        out.append(it.next())
+    return out
 
 
 def _simple_name(node) -> str:
@@ -356,7 +363,7 @@ def walk_nodes(jvm, node) -> Iterator[Any]:
         return
     if name == "ReusedExchangeExec":
         return
-    for child in _seq(jvm, node.children()):
+    for child in scala_list(node.children()):
         yield from walk_nodes(jvm, child)
 
 

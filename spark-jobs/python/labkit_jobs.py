@@ -57,6 +57,14 @@ def wait_for_listeners(sc, timeout_s: float) -> None:
         time.sleep(0.5)
 
 
+def status_store(sc, timeout_s: float = 10.0):
+    """The driver's status store (AppStatusStore: the data behind the UI and REST /api/v1), once the listener bus
+    has delivered every event. Read in-process, so the same in YARN cluster mode, where the UI sits behind the
+    ResourceManager's proxy."""
+    wait_for_listeners(sc, timeout_s)
+    return sc._jsc.sc().statusStore()
+
+
 def group_cpu_seconds(spark, group: str) -> float:
     """Executor CPU time (s) of the JVM task threads of every stage of every job in a job group.
 
@@ -66,8 +74,7 @@ def group_cpu_seconds(spark, group: str) -> float:
     and the same in YARN cluster mode. Python worker processes are not JVM threads: their CPU is not included.
     """
     sc = spark.sparkContext
-    wait_for_listeners(sc, 10.0)  # the store is filled asynchronously
-    store = sc._jsc.sc().statusStore()
+    store = status_store(sc)
     tracker = sc.statusTracker()
     nanos = 0
     for job_id in tracker.getJobIdsForGroup(group):
