@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labIds, loadLab } from '../../../src/app/lab-catalog.js';
-import { sandboxSuiteLabs } from '../../helpers/sandbox-labs.js';
+import { SANDBOX_SLICES, sandboxSuiteLabs } from '../../helpers/sandbox-labs.js';
 
 const ids = labIds();
 const scoped = (id: string) => loadLab(id).checks.some((c) => c.targets?.includes('sandbox'));
@@ -8,8 +8,8 @@ const scoped = (id: string) => loadLab(id).checks.some((c) => c.targets?.include
 describe('the labs the sandbox suite runs', () => {
   it('always every lab with a sandbox-scoped check, and over `slices` consecutive days every other lab exactly once', () => {
     const seen = new Map<string, number>();
-    for (let day = 20_424; day < 20_424 + 5; day++) {
-      const { labs } = sandboxSuiteLabs({ ids, scoped, day, slices: 5 });
+    for (let day = 20_424; day < 20_424 + SANDBOX_SLICES; day++) {
+      const { labs } = sandboxSuiteLabs({ ids, scoped, day });
       expect(labs.filter(scoped).sort()).toEqual(ids.filter(scoped).filter((id) => id !== 'day2-joins').sort());
       for (const id of labs.filter((l) => !scoped(l))) seen.set(id, (seen.get(id) ?? 0) + 1);
     }
