@@ -21,8 +21,9 @@ export interface SandboxEngineOptions {
 /** The sandbox answers in seconds, not minutes: poll it as often as a student would like EMR to be polled. */
 export const SANDBOX_TIMING: EmrTiming = {
   clusterMaxWaitSeconds: 600,
-  clusterDelay: { min: 2, max: 5 },
-  stepDelay: { min: 2, max: 4 },
+  // on loopback a DescribeStep costs milliseconds and no API bucket: a step's end is seen within ~1-2 s
+  clusterDelay: { min: 1, max: 3 },
+  stepDelay: { min: 1, max: 2 },
   logPollSeconds: 2,
   // the sandbox publishes every 60 s (LABS_SANDBOX_METRICS_SECONDS): a step's last minute reaches CloudWatch soon
   metricPeriodSeconds: 60,
