@@ -18,7 +18,7 @@ import { projectCopy } from '../helpers/project-copy.js';
  * `labs sandbox up` through the built CLI, one cluster reused by every lab, stopped by `labs sandbox down --yes`.
  *
  * Which labs run here besides day2-joins: test/helpers/sandbox-labs.ts (every lab with a sandbox-scoped check, and
- * one daily slice of the others: half of them, so two consecutive days run every lab).
+ * one daily slice of the others: a third of them, so three consecutive days run every lab).
  */
 const picked = sandboxSuiteLabs({ ids: labIds(), scoped: (id) => loadLab(id).checks.some((c) => c.targets?.includes('sandbox')), asked: process.env.LABS_SANDBOX_LABS, day: Math.floor(Date.now() / 86_400_000) });
 const sandboxLabs = picked.labs;
