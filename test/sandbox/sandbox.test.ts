@@ -149,6 +149,8 @@ describe('the EMR sandbox, through the built CLI', () => {
     } catch {
       throw new Error(`labs start ${id} --target sandbox printed no JSON (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
     }
+    // an error document instead of a run record (the run could not start): show what it says
+    if (!Array.isArray(run.steps)) throw new Error(`labs start ${id} --target sandbox did not run (exit ${r.code}): ${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-3000)}`);
     const failedStep = run.steps.find((s) => s.state !== 'COMPLETED');
     expect(failedStep?.failure ?? failedStep?.state, `step ${failedStep?.name} did not complete`).toBeUndefined();
     const failing = (run.checks ?? []).filter(checkFailed).map((c) => `${c.name}: ${JSON.stringify(c.actual)} (expected ${c.expected})`);

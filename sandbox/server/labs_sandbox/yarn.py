@@ -26,6 +26,13 @@ def _http(method: str, url: str, body: Optional[dict] = None, timeout: float = 5
         return text
 
 
+# The minicluster picks the ResourceManager's ports itself (free when chosen, bound a moment later), so a port that
+# another process takes in between fails the start with failed.json kind "port". With Spark, YARN containers and
+# spark-submit clients all opening ephemeral ports on the same machine that happens (once in a CI run of ~20
+# clusters); a new start picks new ports, so it is retried, as EMR retries a failed instance.
+PORT_RETRIES = 2
+
+
 class MiniCluster:
     """`<yarn_cmd> --dir DIR [--configurations FILE]`; ready once DIR/ready.json exists (written atomically)."""
 
@@ -35,6 +42,7 @@ class MiniCluster:
         self.configurations = configurations
         self.proc: Optional[subprocess.Popen] = None
         self.ready: Optional[dict] = None
+        self.port_retries_used = 0
 
     @property
     def hadoop_conf_dir(self) -> Path:
@@ -61,12 +69,25 @@ class MiniCluster:
             if stop_requested():
                 raise YarnStartError("terminated while YARN was starting")
             if self.proc is not None and self.proc.poll() is not None:
-                raise YarnStartError(f"the YARN/HDFS minicluster exited with code {self.proc.returncode} while starting (see {self.dir / 'minicluster.log'})")
+                failed = self.failure()
+                if failed.get("kind") == "port" and self.port_retries_used < PORT_RETRIES:
+                    self.port_retries_used += 1
+                    self.start()
+                    continue
+                why = f": {failed['message']}" if failed.get("message") else ""
+                raise YarnStartError(f"the YARN/HDFS minicluster exited with code {self.proc.returncode} while starting{why} (see {self.dir / 'minicluster.log'})")
             if ready_file.exists():
                 self.ready = json.loads(ready_file.read_text())
                 return self.ready
             time.sleep(0.5)
         raise YarnStartError(f"the YARN/HDFS minicluster was not ready within {int(timeout_s)} s (see {self.dir / 'minicluster.log'})")
+
+    def failure(self) -> dict:
+        """DIR/failed.json of a start that failed ({kind: port|memory|other, message}), {} if there is none."""
+        try:
+            return json.loads((self.dir / "failed.json").read_text())
+        except (OSError, ValueError):
+            return {}
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

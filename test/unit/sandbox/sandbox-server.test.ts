@@ -118,6 +118,23 @@ describe('the sandbox EMR', () => {
     expect((await state(id)).StateChangeReason).toMatchObject({ Code: 'USER_REQUEST' });
   });
 
+  it('starts YARN again when a port it chose was taken before it bound it; past the retries the cluster ends with the reason, and the next cluster starts', async () => {
+    const yarnSite = (starts: number): Configuration[] => [...defaultConfigurations, { Classification: 'yarn-site', Properties: { 'fake.port-taken-starts': String(starts) } }];
+    const retried = await newCluster({ configurations: yarnSite(1) });
+    await until('WAITING', async () => ((await state(retried)).State === 'WAITING' ? true : undefined));
+    expect(readFileSync(path.join(dir, 'clusters', retried, 'yarn', 'starts'), 'utf8')).toBe('2');
+    await terminate(retried);
+
+    const refused = await newCluster({ configurations: yarnSite(9) });
+    const ended = await until('TERMINATED_WITH_ERRORS', async () => { const st = await state(refused); return st.State === 'TERMINATED_WITH_ERRORS' ? st : undefined; });
+    expect(ended.StateChangeReason).toMatchObject({ Code: 'BOOTSTRAP_FAILURE', Message: expect.stringContaining('Address already in use') });
+    expect(readFileSync(path.join(dir, 'clusters', refused, 'yarn', 'starts'), 'utf8')).toBe('3');
+
+    const next = await newCluster();
+    await until('WAITING', async () => ((await state(next)).State === 'WAITING' ? true : undefined));
+    await terminate(next);
+  });
+
   it('runs steps in order with spark-submit as given; a failed CANCEL_AND_WAIT step cancels the rest and has FailureDetails and gzipped logs at LogUri', async () => {
     const id = await newCluster();
     const [ok, bad, after] = (await emr.send(new AddJobFlowStepsCommand({ JobFlowId: id, Steps: [submit([], 'CANCEL_AND_WAIT'), submit(['--fail', 'boom'], 'CANCEL_AND_WAIT'), submit([], 'CANCEL_AND_WAIT')] }))).StepIds!;
