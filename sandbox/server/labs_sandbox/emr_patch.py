@@ -86,7 +86,9 @@ def run_job_flow(self: models.ElasticMapReduceBackend, **kwargs: Any) -> models.
     if idle is not None and not (settings().min_idle_timeout_s <= int(idle) <= 604800):
         raise ValidationException(f"IdleTimeout {idle} is out of range: it must be between 60 and 604800 seconds.")
     with LOCK:
-        busy = [r for r in active_runtimes() if r.cluster.state not in ("WAITING",) or any(s.state in ("PENDING", "RUNNING") for s in r.cluster.steps)]
+        # A TERMINATING cluster is on its way out (the new one's start waits for it: runtime.py), not in the way: the
+        # idle one this request or the one before it asked to end must not refuse the next lab while its YARN stops.
+        busy = [r for r in active_runtimes() if r.cluster.state not in ("WAITING", "TERMINATING") or (r.cluster.state == "WAITING" and any(s.state in ("PENDING", "RUNNING") for s in r.cluster.steps))]
         if busy:
             raise ValidationException(
                 f"the sandbox runs one cluster at a time (it must fit in 8 GiB) and {busy[0].cluster.id} is {busy[0].cluster.state}: "

@@ -208,6 +208,7 @@ class ClusterRuntime:
     def _lifecycle(self) -> None:
         try:
             self.set_state("STARTING")
+            self._wait_for_ending_clusters(60.0)
             self.yarn.start()
             self.set_state("BOOTSTRAPPING")
             s = settings()
@@ -315,6 +316,16 @@ class ClusterRuntime:
                 else:
                     out.append({"StepId": sid, "Status": "FAILED", "Reason": f"Step {sid} is {step.state}: only PENDING or RUNNING steps can be cancelled."})
         return out
+
+    def _wait_for_ending_clusters(self, timeout_s: float) -> None:
+        """One minicluster at a time (8 GiB): a cluster ended to make room for this one stops its YARN first."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.terminate_requested is None:
+            with LOCK:
+                ending = [r for r in RUNTIMES.values() if r is not self and r.cluster.state == "TERMINATING"]
+            if not ending:
+                return
+            time.sleep(0.5)
 
     def _shut_down(self) -> None:
         code, message = self.terminate_requested or ("USER_REQUEST", "Terminated by user request")

@@ -135,6 +135,19 @@ describe('the sandbox EMR', () => {
     await terminate(next);
   });
 
+  it('a cluster ended to make room does not refuse the next one while its YARN stops; a new cluster starts once it has', async () => {
+    const yarnSite = (p: Record<string, string>): Configuration[] => [...defaultConfigurations, { Classification: 'yarn-site', Properties: p }];
+    const idle = await newCluster({ configurations: yarnSite({ 'fake.stop-delay-seconds': '8' }) });
+    await until('WAITING', async () => ((await state(idle)).State === 'WAITING' ? true : undefined));
+    const failing = await newCluster({ configurations: yarnSite({ 'fake.port-taken-starts': '9' }) });
+    expect((await state(idle)).State).toBe('TERMINATING');
+    await until('TERMINATED_WITH_ERRORS', async () => ((await state(failing)).State === 'TERMINATED_WITH_ERRORS' ? true : undefined));
+    const next = await newCluster();
+    await until('WAITING', async () => ((await state(next)).State === 'WAITING' ? true : undefined));
+    expect((await state(idle)).State).toBe('TERMINATED');
+    await terminate(next);
+  });
+
   it('runs steps in order with spark-submit as given; a failed CANCEL_AND_WAIT step cancels the rest and has FailureDetails and gzipped logs at LogUri', async () => {
     const id = await newCluster();
     const [ok, bad, after] = (await emr.send(new AddJobFlowStepsCommand({ JobFlowId: id, Steps: [submit([], 'CANCEL_AND_WAIT'), submit(['--fail', 'boom'], 'CANCEL_AND_WAIT'), submit([], 'CANCEL_AND_WAIT')] }))).StepIds!;
