@@ -88,7 +88,7 @@ def run_job_flow(self: models.ElasticMapReduceBackend, **kwargs: Any) -> models.
     with LOCK:
         # A TERMINATING cluster is on its way out (the new one's start waits for it: runtime.py), not in the way: the
         # idle one this request or the one before it asked to end must not refuse the next lab while its YARN stops.
-        busy = [r for r in active_runtimes() if r.cluster.state not in ("WAITING", "TERMINATING") or (r.cluster.state == "WAITING" and any(s.state in ("PENDING", "RUNNING") for s in r.cluster.steps))]
+        busy = [r for r in active_runtimes() if r.cluster.state != "TERMINATING" and (r.cluster.state != "WAITING" or any(s.state in ("PENDING", "RUNNING") for s in r.cluster.steps))]
         if busy:
             raise ValidationException(
                 f"the sandbox runs one cluster at a time (it must fit in 8 GiB) and {busy[0].cluster.id} is {busy[0].cluster.state}: "
